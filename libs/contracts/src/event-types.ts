@@ -1,0 +1,174 @@
+/**
+ * The v1 interaction events of relationship-model.md §1, as plain TypeScript types.
+ * These are the shapes every layer shares (the domain included); the class-validator
+ * DTOs in ./dto check that a published payload has exactly this shape.
+ */
+
+export const EVENT_TYPES = [
+  'CustomerRegistered',
+  'ContactLogged',
+  'PurchaseMade',
+  'PurchaseRefunded',
+  'ComplaintFiled',
+  'ComplaintResolved',
+  'SatisfactionRated',
+  'ReferralMade',
+  'CompetitorOfferDeclined',
+  'RelationshipEnded',
+] as const;
+export type InteractionEventType = (typeof EVENT_TYPES)[number];
+
+export const CONTACT_CHANNELS = ['phone', 'email', 'chat', 'web', 'sms', 'social', 'in_person'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+export const CONTACT_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type ContactDirection = (typeof CONTACT_DIRECTIONS)[number];
+
+export const CONTACT_OUTCOMES = ['resolved', 'transferred', 'escalated', 'abandoned', 'follow_up'] as const;
+export type ContactOutcome = (typeof CONTACT_OUTCOMES)[number];
+
+export const COMPLAINT_CATEGORIES = ['product', 'service', 'billing', 'delivery', 'staff', 'other'] as const;
+export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
+
+export const COMPLAINT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type ComplaintSeverity = (typeof COMPLAINT_SEVERITIES)[number];
+
+export const RATING_SCALES = [5, 7] as const;
+export type RatingScale = (typeof RATING_SCALES)[number];
+
+export const RATING_CONTEXTS = ['contact', 'purchase', 'complaint', 'survey'] as const;
+export type RatingContext = (typeof RATING_CONTEXTS)[number];
+
+export const CHURN_REASONS = ['deliberate', 'unintentional', 'competitor', 'price', 'lost_eligibility'] as const;
+export type ChurnReason = (typeof CHURN_REASONS)[number];
+
+/** Integer amount in minor units (cents) with its ISO 4217 code. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface CustomerRegisteredData {
+  displayName: string;
+  email?: string;
+  phone?: string;
+  acquisitionChannel: string;
+}
+
+export interface ContactLoggedData {
+  contactId?: string;
+  channel: ContactChannel;
+  direction: ContactDirection;
+  agentId: string;
+  teamId: string;
+  durationSec: number;
+  topic: string;
+  outcome: ContactOutcome;
+  /** -1 (very negative) … 1 (very positive) */
+  sentiment?: number;
+  /** true when this contact completes an earlier follow_up */
+  followUpOf?: string;
+}
+
+export interface PurchaseMadeData {
+  orderId: string;
+  amount: number;
+  currency: string;
+  productCategory: string;
+  productId: string;
+  quantity: number;
+}
+
+export interface PurchaseRefundedData {
+  orderId: string;
+  amount: number;
+  currency: string;
+  reason: string;
+}
+
+export interface ComplaintFiledData {
+  complaintId: string;
+  category: ComplaintCategory;
+  severity: ComplaintSeverity;
+  channel: ContactChannel;
+  description?: string;
+}
+
+export interface ComplaintResolvedData {
+  complaintId: string;
+  resolution: string;
+  /** Publisher's own SLA verdict; when absent the policy SLA by severity applies. */
+  withinSla?: boolean;
+  customerAccepted: boolean;
+  agentId?: string;
+  teamId?: string;
+}
+
+export interface SatisfactionRatedData {
+  score: number;
+  scale: RatingScale;
+  context: RatingContext;
+  /** 0 … 10 */
+  recommendLikelihood?: number;
+  agentId?: string;
+}
+
+export interface ReferralMadeData {
+  referredCustomerId?: string;
+}
+
+export interface CompetitorOfferDeclinedData {
+  competitor: string;
+  offerSummary: string;
+}
+
+export interface RelationshipEndedData {
+  reason: ChurnReason;
+  note?: string;
+}
+
+export interface EventDataByType {
+  CustomerRegistered: CustomerRegisteredData;
+  ContactLogged: ContactLoggedData;
+  PurchaseMade: PurchaseMadeData;
+  PurchaseRefunded: PurchaseRefundedData;
+  ComplaintFiled: ComplaintFiledData;
+  ComplaintResolved: ComplaintResolvedData;
+  SatisfactionRated: SatisfactionRatedData;
+  ReferralMade: ReferralMadeData;
+  CompetitorOfferDeclined: CompetitorOfferDeclinedData;
+  RelationshipEnded: RelationshipEndedData;
+}
+
+/** What a publisher sends (relationship-model.md §1). */
+export interface EventEnvelope<T extends InteractionEventType = InteractionEventType> {
+  eventId: string;
+  type: T;
+  schemaVersion: number;
+  customerId: string;
+  /** ISO 8601 with an offset; every time rule uses this, never the wall clock. */
+  occurredAt: string;
+  source: string;
+  correlationId?: string;
+  causationId?: string;
+  data: EventDataByType[T];
+}
+
+/** The discriminated union of all v1 envelopes: `switch (e.type)` narrows `e.data`. */
+export type InteractionEvent = { [T in InteractionEventType]: EventEnvelope<T> }[InteractionEventType];
+
+/** An interaction event as stored: the envelope plus where the store put it. */
+export type StoredInteractionEvent = InteractionEvent & {
+  /** Revision of the event in its customer stream (0-based). */
+  revision: number;
+  /** Position in the global log ($all), strictly increasing in commit order. */
+  position: number;
+  /** When the store accepted it (ISO 8601, UTC). Not used by any rule. */
+  recordedAt: string;
+};
+
+export const streamIdFor = (customerId: string): string => `customer-${customerId}`;
+export const CUSTOMER_STREAM_PREFIX = 'customer-';
+
+export const isInteractionEventType = (value: unknown): value is InteractionEventType =>
+  typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);

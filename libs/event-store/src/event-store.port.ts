@@ -1,0 +1,159 @@
+/**
+ * The event-store port. Semantics follow EventStoreDB so its adapter fits unchanged:
+ * streams with 0-based revisions, a global log ($all) with strictly increasing positions
+ * in commit order, optimistic concurrency by expected revision, idempotency by event id.
+ *
+ * Positions are JavaScript numbers: exact up to 2^53 (EventStoreDB commit positions are
+ * byte offsets in its transaction log, far below that).
+ */
+
+/** One event to append. `eventId` is the publisher's UUID and the idempotency key. */
+export interface NewEvent {
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RecordedEvent {
+  streamId: string;
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  /** 0-based revision in its stream. */
+  revision: number;
+  /** Position in the global log, strictly increasing in commit order. */
+  position: number;
+  /** When the store committed it, ISO 8601 UTC. */
+  recordedAt: string;
+}
+
+/**
+ * - `'any'`: no check.
+ * - `'no_stream'`: the stream must not exist.
+ * - `'stream_exists'`: the stream must exist.
+ * - a number: the revision of the stream's last event must equal it.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendedEvent {
+  eventId: string;
+  revision: number;
+  position: number;
+  /** true when the event id was already stored: nothing was written, the original place is returned. */
+  duplicate: boolean;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /**
+   * Revision of the stream's last event after the append.
+   * - A retry whose events were all stored already returns the original append's value
+   *   (the highest revision among them), so a retry answers exactly like the original.
+   * - An empty append (only checks the expected revision) returns the current revision,
+   *   -1 when the stream does not exist.
+   */
+  nextExpectedRevision: number;
+  /** One entry per event given, in the given order. */
+  events: AppendedEvent[];
+}
+
+export interface AppendOptions {
+  /** @defaultValue 'any' */
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive). @defaultValue 0 */
+  fromRevision?: number;
+  /** @defaultValue unlimited */
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events with a position strictly greater than this. @defaultValue -1 (from the start) */
+  after?: number;
+  /** @defaultValue unlimited */
+  maxCount?: number;
+  /** Only streams whose id starts with this prefix. @defaultValue all streams */
+  streamPrefix?: string;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events with a position strictly greater than this (a checkpoint). @defaultValue -1 */
+  after?: number;
+  /** Only streams whose id starts with this prefix. */
+  streamPrefix?: string;
+}
+
+/**
+ * A catch-up subscription: iterating it yields every stored event after the checkpoint,
+ * then live events as they are committed, until `close()` is called.
+ */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export abstract class EventStore {
+  /**
+   * Appends atomically: every new event of the call or none. Event ids already stored in
+   * this stream are reported as duplicates (not written again); when all are duplicates the
+   * expected-revision check is skipped, because the original append passed it. An id stored
+   * in another stream fails the whole call with EventIdConflictError. An id repeated inside
+   * one call is stored once; the repeat is reported as a duplicate of the first.
+   */
+  abstract appendToStream(streamId: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+
+  /** Throws StreamNotFoundError when the stream has no events. */
+  abstract readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+
+  abstract readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+
+  abstract subscribeToAll(options?: SubscribeOptions): Subscription;
+
+  /** Position of the last committed event, -1 when the store is empty. */
+  abstract headPosition(): Promise<number>;
+
+  /** Number of events in the global log (for progress reporting). */
+  abstract count(options?: { after?: number; streamPrefix?: string }): Promise<number>;
+
+  abstract close(): Promise<void>;
+}
+
+/** Base of the store's typed errors; `retriable` says whether the same call can succeed later. */
+export abstract class EventStoreError extends Error {
+  abstract readonly retriable: boolean;
+}
+
+export class WrongExpectedRevisionError extends EventStoreError {
+  readonly retriable = true;
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`Wrong expected revision for ${streamId}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export class StreamNotFoundError extends EventStoreError {
+  readonly retriable = false;
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} not found`);
+    this.name = 'StreamNotFoundError';
+  }
+}
+
+/** An event id already stored in another stream: the same id cannot name two facts. */
+export class EventIdConflictError extends EventStoreError {
+  readonly retriable = false;
+  constructor(
+    readonly eventId: string,
+    readonly existingStreamId: string,
+  ) {
+    super(`Event id ${eventId} is already stored in stream ${existingStreamId}`);
+    this.name = 'EventIdConflictError';
+  }
+}

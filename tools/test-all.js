@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// npm test: runs every test tier. The unit and e2e tiers need nothing; the int tier needs
+// real servers. Locally an unreachable server skips its tier LOUDLY; with CI=true it fails.
+const net = require('node:net');
+const { spawnSync } = require('node:child_process');
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+
+function reachable(hostPort, timeoutMs = 1500) {
+  const [host, port] = hostPort.split(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(port) });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const hostPortOf = (url, fallback) => {
+  if (!url) return fallback;
+  const u = new URL(url.includes('://') ? url : `tcp://${url}`);
+  return `${u.hostname}:${u.port || fallback.split(':')[1]}`;
+};
+
+async function main() {
+  const servers = {
+    redis: hostPortOf(process.env.REDIS_URL, '127.0.0.1:6379'),
+    kafka: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',')[0],
+  };
+  const missing = [];
+  for (const [name, address] of Object.entries(servers)) {
+    if (!(await reachable(address))) missing.push(`${name} at ${address}`);
+  }
+  const projects = ['unit', 'e2e'];
+  const banner = [];
+  if (missing.length === 0) projects.push('int');
+  else if (ci) {
+    console.error(`\n*** CI: the integration tier needs ${missing.join(' and ')}, which did not answer. Failing. ***\n`);
+    process.exit(1);
+  } else {
+    banner.push(`SKIPPED the integration tier (*.int-spec.ts): ${missing.join(' and ')} not reachable. Start them with: npm run infra:local`);
+  }
+  if (!process.env.ESDB_URL) {
+    banner.push('SKIPPED the EventStoreDB contract suite: ESDB_URL is not set (no EventStoreDB server can be obtained on this machine; see README "EventStoreDB").');
+  }
+  const args = ['--selectProjects', ...projects, '--passWithNoTests', ...process.argv.slice(2)];
+  console.log(`> jest ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...args], { stdio: 'inherit', env: process.env });
+  for (const line of banner) console.log(`\n*** ${line} ***`);
+  process.exit(result.status ?? 1);
+}
+
+main();
