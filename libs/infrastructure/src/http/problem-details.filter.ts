@@ -49,6 +49,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return new ProblemException(503, 'store-unavailable', 'Event store unavailable', 'Retry with the same eventId; nothing is stored twice.', { retriable: true }).problem;
     }
     if (error instanceof HttpException) {
+      // Nest turns body-parser's SyntaxError into a BadRequestException carrying only the message.
+      const message = error.getResponse() as { message?: unknown };
+      if (error.getStatus() === 400 && typeof message?.message === 'string' && /JSON/.test(message.message)) {
+        return new ProblemException(400, 'malformed-json', 'Malformed JSON', 'The body is not valid JSON.', { violations: [{ path: '', messages: ['body is not valid JSON'] }] }).problem;
+      }
       const status = error.getStatus();
       const body = error.getResponse();
       const detail = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { InteractionEvent } from '@crm/contracts';
+import { streamIdFor } from '@crm/contracts';
+import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } from '@crm/event-store';
+import { ReadStore, SqliteReadStore, ViewCommit } from '@crm/read-store';
+import { tempDir, waitFor } from '@crm/testing';
+import { ProjectedView, ProjectionRunner } from './projection-runner';
+import { CustomerSummaryView, SummaryProjection } from './summary.projection';
+
+const contact = (customerId: string, minute: number): InteractionEvent => ({
+  eventId: randomUUID(),
+  type: 'ContactLogged',
+  schemaVersion: 1,
+  customerId,
+  occurredAt: `2026-01-01T10:${String(minute).padStart(2, '0')}:00Z`,
+  source: 'test',
+  data: { channel: 'chat', direction: 'inbound', agentId: 'A-1', teamId: 'T-1', durationSec: 60, topic: 't', outcome: 'resolved' },
+});
+
+async function publish(store: EventStore, events: InteractionEvent[]): Promise<void> {
+  for (const event of events) await store.appendToStream(streamIdFor(event.customerId), [toNewEvent(event)]);
+}
+
+/** A read store that "crashes" after writing the views but before the checkpoint. */
+const CrashAfterViews = {
+  wrap(inner: ReadStore): ReadStore & { armed: boolean } {
+    const wrapped = Object.create(inner) as ReadStore & { armed: boolean };
+    wrapped.armed = true;
+    wrapped.commit = async <V>(commit: ViewCommit<V>) => {
+      if (!wrapped.armed) return inner.commit(commit);
+      wrapped.armed = false;
+      await inner.commit({ views: commit.views });
+      throw new Error('simulated crash between view write and checkpoint write');
+    };
+    return wrapped;
+  },
+};
+
+describe('ProjectionRunner', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let eventStore: SqliteEventStore;
+  let readStore: SqliteReadStore;
+  const projection = new SummaryProjection();
+
+  beforeEach(() => {
+    dir = tempDir('crm-projector-');
+    eventStore = SqliteEventStore.open({ dataDir: dir.path, pollIntervalMs: 10 });
+    readStore = SqliteReadStore.open({ dataDir: dir.path });
+  });
+  afterEach(async () => {
+    await eventStore.close();
+    await readStore.close();
+    dir.remove();
+  });
+
+  const view = async (id: string) => (await readStore.getView<ProjectedView<CustomerSummaryView>>(id))?.view.state;
+
+  it('catches up from the checkpoint, then follows live appends', async () => {
+    await publish(eventStore, [contact('a', 1), contact('b', 2), contact('a', 3)]);
+    const runner = new ProjectionRunner(eventStore, readStore, projection, { batchSize: 2 });
+    await runner.start();
+    await waitFor(async () => (await view('a'))?.eventCount === 2);
+    await publish(eventStore, [contact('b', 4)]);
+    await waitFor(async () => (await view('b'))?.eventCount === 2);
+    await runner.stop();
+    expect(await readStore.getCheckpoint(projection.name)).toBe(await eventStore.headPosition());
+  });
+
+  it('neither loses nor double-applies events when it crashes between view write and checkpoint write', async () => {
+    await publish(eventStore, [contact('a', 1), contact('b', 2), contact('a', 3)]);
+    const crashing = CrashAfterViews.wrap(readStore);
+    const first = new ProjectionRunner(eventStore, crashing, projection, { batchSize: 2 });
+    await expect(first.applyBatch((await collectStored(eventStore)).slice(0, 2))).rejects.toThrow('simulated crash');
+    // The views of the first two events are stored, the checkpoint is not.
+    expect((await view('a'))?.eventCount).toBe(1);
+    expect(await readStore.getCheckpoint(projection.name)).toBe(-1);
+
+    // Restart: it replays from the old checkpoint; the already applied events change nothing.
+    const restarted = new ProjectionRunner(eventStore, readStore, projection, { batchSize: 2 });
+    await restarted.start();
+    await publish(eventStore, [contact('b', 4)]);
+    await waitFor(async () => (await readStore.getCheckpoint(projection.name)) === (await eventStore.headPosition()));
+    await restarted.stop();
+    expect((await view('a'))?.eventCount).toBe(2);
+    expect((await view('b'))?.eventCount).toBe(2);
+
+    // And the result equals a clean replay into an empty store.
+    const clean = SqliteReadStore.open({ filename: ':memory:' });
+    await new ProjectionRunner(eventStore, clean, projection).applyBatch(await collectStored(eventStore));
+    for (const id of ['a', 'b']) expect((await readStore.getView(id))?.view).toEqual((await clean.getView(id))?.view);
+    await clean.close();
+  });
+
+  it('skips an event at or below the position its view already reflects', async () => {
+    await publish(eventStore, [contact('a', 1)]);
+    const runner = new ProjectionRunner(eventStore, readStore, projection);
+    const events = await collectStored(eventStore);
+    expect(await runner.applyBatch(events)).toMatchObject({ applied: 1, skipped: 0 });
+    expect(await runner.applyBatch(events)).toMatchObject({ applied: 0, skipped: 1 });
+    expect((await view('a'))?.eventCount).toBe(1);
+  });
+});
+
+async function collectStored(store: EventStore) {
+  const events = [];
+  for await (const e of store.readAll()) events.push(toStoredInteractionEvent(e));
+  return events;
+}

@@ -1,0 +1,4 @@
+export * from './async.helpers';
+export * from './event-store.contract';
+export * from './read-store.contract';
+export * from './temp-dir';
