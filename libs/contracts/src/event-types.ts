@@ -66,7 +66,7 @@ export interface ContactLoggedData {
   outcome: ContactOutcome;
   /** -1 (very negative) … 1 (very positive) */
   sentiment?: number;
-  /** true when this contact completes an earlier follow_up */
+  /** contactId of the earlier follow_up contact that this contact completes */
   followUpOf?: string;
 }
 

@@ -1,0 +1,237 @@
+import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import fc from 'fast-check';
+import { EVENT_TYPES, InteractionEventType } from '../event-types';
+import { sampleEvent } from '../samples';
+import { validateInteractionEvent } from '../validation/validate-interaction-event';
+import { JSON_SCHEMA_DIALECT, JsonSchema, allJsonSchemas, jsonSchemaFor } from './json-schema';
+
+type Json = { [key: string]: unknown };
+type Mutation = { label: string; apply: (event: Json & { data: Json }) => void };
+
+// strict: ajv refuses unknown keywords and loose typing, so the documents are clean 2020-12.
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats(ajv);
+const compiled = new Map<InteractionEventType, ValidateFunction>(EVENT_TYPES.map((type) => [type, ajv.compile(jsonSchemaFor(type))]));
+
+/** The JSON Schema verdict for a body: valid when the schema of its `type` accepts it. */
+function schemaAccepts(body: unknown): boolean {
+  const type = (body as Json | null)?.type;
+  const validate = typeof type === 'string' ? compiled.get(type as InteractionEventType) : undefined;
+  return validate !== undefined && validate(body) === true;
+}
+
+const sample = (type: InteractionEventType): Json & { data: Json } => JSON.parse(JSON.stringify(sampleEvent(type)));
+
+function expectSameVerdict(body: unknown, expected?: boolean) {
+  const ours = validateInteractionEvent(body).ok;
+  const schema = schemaAccepts(body);
+  if (ours !== schema) {
+    throw new Error(`validator says ${ours}, JSON Schema says ${schema} for ${JSON.stringify(body)}`);
+  }
+  if (expected !== undefined) expect(ours).toBe(expected);
+}
+
+const set = (field: string, value: unknown): Mutation => ({ label: `${field} = ${JSON.stringify(value)?.slice(0, 40)}`, apply: (e) => (e[field] = value) });
+const setData = (field: string, value: unknown): Mutation => ({
+  label: `data.${field} = ${JSON.stringify(value)?.slice(0, 40)}`,
+  apply: (e) => (e.data[field] = value),
+});
+const remove = (field: string): Mutation => ({ label: `without ${field}`, apply: (e) => delete e[field] });
+const removeData = (field: string): Mutation => ({ label: `without data.${field}`, apply: (e) => delete e.data[field] });
+
+const VALID_ENVELOPE_VARIANTS: Mutation[] = [
+  remove('schemaVersion'),
+  set('occurredAt', '2026-03-14T10:22:05.5Z'),
+  set('occurredAt', '2024-02-29T23:59:59-12:00'),
+  set('eventId', 'C232AB00-9414-11EC-B3C8-9F6BDECED846'),
+  set('eventId', '00000000-0000-0000-0000-000000000000'),
+  set('customerId', 'tenant:eu.C_1-2'),
+  set('correlationId', 'corr-1'),
+  set('causationId', 'x'.repeat(128)),
+];
+
+const INVALID_ENVELOPE_VARIANTS: Mutation[] = [
+  remove('eventId'), remove('type'), remove('customerId'), remove('occurredAt'), remove('source'), remove('data'),
+  set('eventId', 'not-a-uuid'),
+  set('eventId', 'urn:uuid:5f0c2a52-8d6e-4c47-9a43-1b7c1b1f9e20'),
+  set('eventId', '5f0c2a52-8d6e-9c47-9a43-1b7c1b1f9e20'),
+  set('eventId', '5f0c2a52-8d6e-4c47-ca43-1b7c1b1f9e20'),
+  set('occurredAt', '2026-03-14T10:22:05'),
+  set('occurredAt', '2026-03-14T10:22:05z'),
+  set('occurredAt', '2026-03-14t10:22:05Z'),
+  set('occurredAt', '2026-03-14 10:22:05Z'),
+  set('occurredAt', '2026-03-14T10:22:05+0100'),
+  set('occurredAt', '2026-03-14T10:22:05+01'),
+  set('occurredAt', '2026-02-30T10:22:05Z'),
+  set('occurredAt', '2100-02-29T10:22:05Z'),
+  set('occurredAt', '2026-12-31T23:59:60Z'),
+  set('occurredAt', '2026-03-14T10:22:05.1234567890Z'),
+  set('occurredAt', 20260314),
+  set('customerId', 'C 1'), set('customerId', ''), set('customerId', 'c'.repeat(129)), set('customerId', 7),
+  set('source', ''), set('source', ' '), set('source', null),
+  set('schemaVersion', 0), set('schemaVersion', 2), set('schemaVersion', 1.5), set('schemaVersion', '1'),
+  set('correlationId', null), set('causationId', 'x'.repeat(129)),
+  set('priority', 'high'),
+  set('data', null), set('data', []), set('data', 'x'),
+  setData('colour', 'red'),
+];
+
+/** Per type: valid data variants and invalid ones (every field: missing, null, wrong type, out of range). */
+const DATA_VARIANTS: { [T in InteractionEventType]: { valid: Mutation[]; invalid: Mutation[] } } = {
+  CustomerRegistered: {
+    valid: [removeData('email'), removeData('phone'), setData('phone', '0044 (20) 7946-0958'), setData('displayName', 'n'.repeat(200))],
+    invalid: [
+      removeData('displayName'), removeData('acquisitionChannel'), setData('displayName', 'n'.repeat(201)),
+      setData('email', 'not-an-email'), setData('email', 'a@'), setData('email', null), setData('phone', 'call me'),
+      setData('phone', '+'), setData('phone', '1'.repeat(33)), setData('acquisitionChannel', 3),
+    ],
+  },
+  ContactLogged: {
+    valid: [removeData('contactId'), removeData('sentiment'), setData('followUpOf', 'K-1'), setData('sentiment', -1), setData('durationSec', 0), setData('channel', 'in_person')],
+    invalid: [
+      removeData('channel'), removeData('agentId'), removeData('teamId'), removeData('topic'), removeData('outcome'), removeData('durationSec'),
+      setData('channel', 'fax'), setData('direction', 'both'), setData('outcome', 'lost'), setData('durationSec', 86_401),
+      setData('durationSec', -1), setData('durationSec', 1.5), setData('sentiment', 1.0001), setData('sentiment', '0'),
+      setData('agentId', ''), setData('topic', 't'.repeat(129)), setData('followUpOf', null),
+    ],
+  },
+  PurchaseMade: {
+    valid: [setData('amount', 0), setData('amount', Number.MAX_SAFE_INTEGER), setData('currency', 'JPY'), setData('quantity', 1_000_000)],
+    invalid: [
+      removeData('orderId'), removeData('amount'), removeData('currency'), removeData('productCategory'), removeData('productId'), removeData('quantity'),
+      setData('amount', -1), setData('amount', 0.5), setData('amount', Number.MAX_SAFE_INTEGER + 1), setData('amount', '1'),
+      setData('currency', 'eur'), setData('currency', 'XYZ'), setData('currency', 'EU'), setData('quantity', 0), setData('quantity', 1.5),
+      setData('quantity', 1_000_001), setData('productId', {}),
+    ],
+  },
+  PurchaseRefunded: {
+    valid: [setData('amount', 1), setData('reason', 'r'.repeat(2000))],
+    invalid: [removeData('reason'), setData('amount', 0), setData('amount', -5), setData('currency', 'usd'), setData('reason', 'r'.repeat(2001)), setData('reason', '\n')],
+  },
+  ComplaintFiled: {
+    valid: [removeData('description'), setData('severity', 'critical'), setData('category', 'other')],
+    invalid: [removeData('complaintId'), removeData('category'), removeData('severity'), removeData('channel'), setData('category', 'price'), setData('severity', 'urgent'), setData('channel', 'fax'), setData('description', '')],
+  },
+  ComplaintResolved: {
+    valid: [removeData('withinSla'), removeData('agentId'), removeData('teamId'), setData('withinSla', false), setData('customerAccepted', false)],
+    invalid: [removeData('resolution'), removeData('customerAccepted'), setData('customerAccepted', 'true'), setData('withinSla', 0), setData('withinSla', null), setData('teamId', ' ')],
+  },
+  SatisfactionRated: {
+    valid: [setData('score', 5), setData('score', 1), removeData('recommendLikelihood'), removeData('agentId'), setData('recommendLikelihood', 10)],
+    invalid: [
+      removeData('score'), removeData('scale'), removeData('context'), setData('score', 6), setData('score', 0), setData('score', 2.5),
+      setData('scale', 10), setData('scale', '5'), setData('context', 'web'), setData('recommendLikelihood', -1), setData('recommendLikelihood', 11),
+      setData('recommendLikelihood', 7.5),
+    ],
+  },
+  ReferralMade: {
+    valid: [removeData('referredCustomerId')],
+    invalid: [setData('referredCustomerId', ''), setData('referredCustomerId', 'a b'), setData('referredCustomerId', 1)],
+  },
+  CompetitorOfferDeclined: {
+    valid: [setData('offerSummary', 'o'.repeat(2000))],
+    invalid: [removeData('competitor'), removeData('offerSummary'), setData('competitor', 'c'.repeat(129)), setData('offerSummary', false)],
+  },
+  RelationshipEnded: {
+    valid: [removeData('note'), setData('reason', 'lost_eligibility')],
+    invalid: [removeData('reason'), setData('reason', 'moved'), setData('note', ''), setData('note', 'n'.repeat(2001))],
+  },
+};
+
+const SCORE_ON_7_POINT: Mutation = { label: 'score 7 on a 7-point scale', apply: (e) => Object.assign(e.data, { score: 7, scale: 7 }) };
+
+describe('JSON Schemas', () => {
+  it.each(EVENT_TYPES)('%s: a closed 2020-12 envelope with the type as const and the payload inlined', (type) => {
+    const schema = jsonSchemaFor(type);
+    expect(schema.$schema).toBe(JSON_SCHEMA_DIALECT);
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['eventId', 'type', 'customerId', 'occurredAt', 'source', 'data']);
+    const properties = schema.properties as { [name: string]: JsonSchema };
+    expect(properties.type).toEqual({ const: type });
+    expect(properties.eventId).toMatchObject({ format: 'uuid' });
+    expect(properties.occurredAt).toMatchObject({ format: 'date-time' });
+    expect(properties.data).toMatchObject({ type: 'object', additionalProperties: false });
+    // Every object schema anywhere in the document is closed.
+    const walk = (node: unknown): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const record = node as JsonSchema;
+      if (record.type === 'object') expect(record.additionalProperties).toBe(false);
+      Object.values(record).forEach(walk);
+    };
+    walk(schema);
+  });
+
+  it('allJsonSchemas has one schema per type, equal to jsonSchemaFor, and returns copies', () => {
+    const all = allJsonSchemas();
+    expect(Object.keys(all)).toEqual([...EVENT_TYPES]);
+    for (const type of EVENT_TYPES) expect(all[type]).toEqual(jsonSchemaFor(type));
+    (all.PurchaseMade.properties as Json).type = 'tampered';
+    expect((jsonSchemaFor('PurchaseMade').properties as Json).type).toEqual({ const: 'PurchaseMade' });
+  });
+
+  it('jsonSchemaFor rejects an unknown type', () => {
+    expect(() => jsonSchemaFor('Nope' as InteractionEventType)).toThrow(/supported: CustomerRegistered/);
+  });
+
+  it('documents the money rules: integer minor units and ISO 4217 codes', () => {
+    const data = (jsonSchemaFor('PurchaseRefunded').properties as { data: { properties: { [k: string]: JsonSchema } } }).data.properties;
+    expect(data.amount).toEqual({ type: 'integer', exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+    expect(data.currency.enum).toEqual(expect.arrayContaining(['EUR', 'USD', 'JPY']));
+  });
+});
+
+describe('JSON Schemas agree with validateInteractionEvent', () => {
+  describe.each(EVENT_TYPES)('%s', (type) => {
+    const valid: Mutation[] = [
+      { label: 'the sample', apply: () => {} },
+      ...VALID_ENVELOPE_VARIANTS,
+      ...DATA_VARIANTS[type].valid,
+      ...(type === 'SatisfactionRated' ? [SCORE_ON_7_POINT] : []),
+    ];
+    const invalid: Mutation[] = [...INVALID_ENVELOPE_VARIANTS, ...DATA_VARIANTS[type].invalid];
+
+    it.each(valid.map((m) => [m.label, m] as const))('both accept: %s', (_label, mutation) => {
+      const event = sample(type);
+      mutation.apply(event);
+      expectSameVerdict(event, true);
+    });
+
+    it.each(invalid.map((m) => [m.label, m] as const))('both reject: %s', (_label, mutation) => {
+      const event = sample(type);
+      mutation.apply(event);
+      expectSameVerdict(event, false);
+    });
+  });
+
+  it('both reject an unknown type, non-objects and the payload of another type', () => {
+    for (const body of [null, [], 'x', 1, { ...sample('PurchaseMade'), type: 'Nope' }, { ...sample('PurchaseMade'), data: sample('PurchaseRefunded').data }]) {
+      expectSameVerdict(body, false);
+    }
+  });
+
+  // Property: replacing any one field (envelope or data) of any sample by an arbitrary JSON value
+  // never makes the two disagree. Biased towards values near the rules (short strings, small ints).
+  it('agree when any field is replaced by an arbitrary JSON value', () => {
+    const nearRules = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.integer({ min: -3, max: 12 }),
+      fc.double({ min: -2, max: 2, noNaN: true }),
+      fc.string({ maxLength: 4 }),
+      fc.constantFrom('', ' ', 'EUR', 'eur', 'phone', 'low', 'competitor', 'contact', '2026-03-14T10:22:05Z', '2026-03-14T10:22:05'),
+      fc.constant(undefined),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...EVENT_TYPES), fc.nat(), fc.boolean(), nearRules, (type, pick, inData, value) => {
+        const event = sample(type);
+        const target = inData ? event.data : event;
+        const fields = Object.keys(target);
+        const field = fields[pick % fields.length];
+        if (value === undefined) delete target[field];
+        else target[field] = value;
+        expectSameVerdict(event);
+      }),
+      { numRuns: 3000, seed: 20260314 },
+    );
+  });
+});

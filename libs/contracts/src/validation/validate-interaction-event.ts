@@ -1,0 +1,151 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidatorOptions, validateSync } from 'class-validator';
+import { DATA_DTO_BY_TYPE, dataDtoFor } from '../dto/event-data-dto.registry';
+import { contractFieldsOf } from '../dto/field.decorators';
+import { DEFAULT_MAX_BATCH_EVENTS, InteractionEventDto } from '../dto/interaction-event.dto';
+import { EVENT_TYPES, InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
+import { DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
+import { upcast } from '../versioning/upcast';
+import { Violation, flattenValidationErrors, prefixViolations } from './violation';
+
+export type ValidationResult = { ok: true; event: InteractionEvent } | { ok: false; violations: Violation[]; unknownType?: string };
+
+export type BatchValidationResult =
+  | { ok: true; events: InteractionEvent[] }
+  | {
+      ok: false;
+      violations: Violation[];
+      /** Set when the batch holds more than `max` events (HTTP 413); the events were not checked. */
+      tooMany?: { count: number; max: number };
+      /** The first unsupported `type` met in the batch. */
+      unknownType?: string;
+    };
+
+/** The options the HTTP ValidationPipe must use too, so both edges reject the same things. */
+export const CONTRACT_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  // Errors carry no copies of the target or value: cheaper, and no personal data in logs.
+  validationError: { target: false, value: false },
+});
+
+type PlainObject = { [key: string]: unknown };
+const isRecord = (value: unknown): value is PlainObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+
+// Field names per class, computed once: the clean copy visits only these.
+const ENVELOPE_FIELDS = contractFieldsOf(InteractionEventDto).map((field) => field.name);
+const DATA_FIELDS = new Map<InteractionEventType, readonly string[]>(
+  EVENT_TYPES.map((type) => [type, contractFieldsOf(DATA_DTO_BY_TYPE[type]).map((field) => field.name)]),
+);
+
+/** Keys class-transformer silently drops (prototype-pollution guard); reported here instead. */
+const DROPPED_KEYS = ['__proto__', 'constructor'] as const;
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
+function droppedKeyViolations(event: PlainObject): Violation[] {
+  const violations: Violation[] = [];
+  const check = (object: PlainObject, prefix: string) => {
+    for (const key of DROPPED_KEYS) {
+      if (hasOwn(object, key)) violations.push({ path: prefix + key, messages: [`property ${key} should not exist`] });
+    }
+  };
+  check(event, '');
+  if (isRecord(event.data)) check(event.data, 'data.');
+  return violations;
+}
+
+/** A plain copy with only the contract's fields and schemaVersion defaulted. */
+function cleanCopy(event: PlainObject, type: InteractionEventType): InteractionEvent {
+  const copy: PlainObject = {};
+  for (const name of ENVELOPE_FIELDS) {
+    if (event[name] !== undefined) copy[name] = event[name];
+  }
+  if (copy.schemaVersion === undefined) copy.schemaVersion = DEFAULT_SCHEMA_VERSION;
+  const data = event.data as PlainObject;
+  const cleanData: PlainObject = {};
+  for (const name of DATA_FIELDS.get(type)!) {
+    if (data[name] !== undefined) cleanData[name] = data[name];
+  }
+  copy.data = cleanData;
+  return copy as unknown as InteractionEvent;
+}
+
+/**
+ * Checks one published event against the contract: upcasts it to the current version of its
+ * type, validates envelope and `data` with the DTOs (unknown fields rejected at every level,
+ * every violation reported) and returns a clean plain copy.
+ */
+export function validateInteractionEvent(raw: unknown): ValidationResult {
+  if (!isRecord(raw)) {
+    return { ok: false, violations: [{ path: '', messages: [`the event must be a JSON object, got ${describe(raw)}`] }] };
+  }
+  const event = upcast(raw) as PlainObject;
+  const instance = plainToInstance(InteractionEventDto, event);
+  const violations = [...droppedKeyViolations(event), ...flattenValidationErrors(validateSync(instance, CONTRACT_VALIDATOR_OPTIONS))];
+  const type = event.type;
+  const unknownType = typeof type === 'string' && !isInteractionEventType(type) ? type : undefined;
+  if (violations.length > 0) return unknownType === undefined ? { ok: false, violations } : { ok: false, violations, unknownType };
+  // No violations implies a known type (IsIn) and an object payload of its DTO.
+  if (!isInteractionEventType(type) || dataDtoFor(type) === undefined) throw new Error('unreachable: valid event of unknown type');
+  return { ok: true, event: cleanCopy(event, type) };
+}
+
+/**
+ * Checks a batch body `{ events: [...] }`: a non-empty array of at most `maxEvents` events, each
+ * checked like validateInteractionEvent with paths prefixed `events[i]`. Over the limit, only
+ * `tooMany` (and a violation on `events`) is reported, without looking at the events.
+ */
+export function validateInteractionEventBatch(raw: unknown, maxEvents: number = DEFAULT_MAX_BATCH_EVENTS): BatchValidationResult {
+  if (!isRecord(raw)) {
+    return { ok: false, violations: [{ path: '', messages: [`the batch must be a JSON object { "events": [...] }, got ${describe(raw)}`] }] };
+  }
+  const violations: Violation[] = Object.keys(raw)
+    .filter((key) => key !== 'events')
+    .map((key) => ({ path: key, messages: [`property ${key} should not exist`] }));
+  const events = raw.events;
+  if (events === undefined) return { ok: false, violations: [...violations, { path: 'events', messages: ['events is required'] }] };
+  if (!Array.isArray(events)) return { ok: false, violations: [...violations, { path: 'events', messages: ['events must be an array'] }] };
+  if (events.length === 0) return { ok: false, violations: [...violations, { path: 'events', messages: ['events must contain at least 1 event'] }] };
+  if (events.length > maxEvents) {
+    return {
+      ok: false,
+      violations: [...violations, { path: 'events', messages: [`events must contain at most ${maxEvents} events, got ${events.length}`] }],
+      tooMany: { count: events.length, max: maxEvents },
+    };
+  }
+  const valid: InteractionEvent[] = [];
+  let unknownType: string | undefined;
+  events.forEach((candidate, index) => {
+    const result = validateInteractionEvent(candidate);
+    if (result.ok) {
+      valid.push(result.event);
+      return;
+    }
+    violations.push(...prefixViolations(`events[${index}]`, result.violations));
+    unknownType ??= result.unknownType;
+  });
+  if (violations.length > 0) return unknownType === undefined ? { ok: false, violations } : { ok: false, violations, unknownType };
+  return { ok: true, events: valid };
+}
+
+/** Thrown by assertValidInteractionEvent; a redelivery cannot fix it (not retriable). */
+export class InvalidInteractionEventError extends Error {
+  readonly retriable = false;
+  constructor(
+    readonly violations: Violation[],
+    readonly unknownType?: string,
+  ) {
+    super(`Invalid interaction event: ${violations.map((v) => `${v.path || '(body)'}: ${v.messages.join('; ')}`).join(' | ')}`);
+    this.name = 'InvalidInteractionEventError';
+  }
+}
+
+/** validateInteractionEvent for consumers that want the event or an exception (e.g. Kafka). */
+export function assertValidInteractionEvent(raw: unknown): InteractionEvent {
+  const result = validateInteractionEvent(raw);
+  if (!result.ok) throw new InvalidInteractionEventError(result.violations, result.unknownType);
+  return result.event;
+}
