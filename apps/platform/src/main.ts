@@ -1,19 +1,12 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@crm/config';
-import { createPlatformApp } from './create-platform-app';
+import { runService } from '@crm/infrastructure';
+import { IngestModule } from '@crm/ingest-api';
+import { ProjectorModule } from '@crm/projector';
+import { QueryModule } from '@crm/query-api';
 import { assertPlatformNotRunning, writePlatformLock } from './platform-lock';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+// npm start: ingest, projector and query in one process (the embedded default).
+runService('platform', [IngestModule, ProjectorModule, QueryModule], (config) => {
   assertPlatformNotRunning(config.DATA_DIR);
-  const app = await createPlatformApp(config);
-  const releaseLock = writePlatformLock(config.DATA_DIR);
-  process.once('exit', releaseLock);
-  await app.listen(config.PORT, config.HOST);
-  console.log(`CRM platform (${config.CRM_MODE}) listening on http://localhost:${config.PORT}, data in ${config.DATA_DIR}, API docs at /docs`);
-}
-
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
+  process.once('exit', writePlatformLock(config.DATA_DIR));
 });

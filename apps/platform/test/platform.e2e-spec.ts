@@ -24,7 +24,7 @@ describe('embedded platform over HTTP', () => {
         return res.status === 200 && res.body.view.eventCount === events ? (res.body as View) : undefined;
       },
       { timeoutMs: 1000, message: `view of ${customerId} with ${events} events within 1 s` },
-    )) as View;
+    )) as unknown as View;
   const headPosition = async () => (await platform.http.get('/health')).body.checks.projector.head as number;
 
   it('publishes a purchase and serves the view within a second, with the position it reflects', async () => {

@@ -1,6 +1,6 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { EventStore, RecordedEvent, toStoredInteractionEvent } from '@crm/event-store';
 import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
+import { EventStore, Subscription, consumeInBatches, toStoredInteractionEvent } from '@crm/event-store';
 import { ReadStore, ViewRecord } from '@crm/read-store';
 import { CustomerProjection } from './customer-projection';
 
@@ -9,8 +9,10 @@ export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** How long a partly filled batch waits for more events before it is committed. @defaultValue 5 */
   flushAfterMs?: number;
-  /** Called after each committed batch. */
-  onCommit?: (info: { events: number; views: number; checkpoint: number }) => void;
+  /** Called after each committed batch (the embedded mode publishes change notifications here). */
+  onCommit?: (result: BatchResult) => void | Promise<void>;
+  /** Called for an event the view function failed on; the event is skipped. */
+  onFailed?: (failure: FailedEvent) => void;
 }
 
 /** The stored view: the projection's view plus the projection version that produced it. */
@@ -19,14 +21,31 @@ export interface ProjectedView<V = unknown> {
   state: V;
 }
 
+/** A change of an indexed value (lifecycle stage, trust stage, tier, …) and the event that caused it. */
+export interface IndexChange {
+  customerId: string;
+  key: string;
+  from: string | null;
+  to: string | null;
+  eventId: string;
+  eventType: string;
+  occurredAt: string;
+  position: number;
+}
+
+export interface FailedEvent {
+  event: StoredInteractionEvent;
+  error: Error;
+}
+
 export interface BatchResult {
   applied: number;
   skipped: number;
-  views: number;
-  checkpoint: number;
+  checkpoint: number | null;
+  views: ViewRecord<ProjectedView>[];
+  changes: IndexChange[];
+  failed: FailedEvent[];
 }
-
-const FLUSH = Symbol('flush');
 
 /**
  * Folds the global log into views. Exactly-once effect without distributed transactions:
@@ -35,11 +54,9 @@ const FLUSH = Symbol('flush');
  * replays from the last checkpoint and the replayed events change nothing twice.
  */
 export class ProjectionRunner<V> {
-  private readonly batchSize: number;
-  private readonly flushAfterMs: number;
   private stopRequested = false;
   private running: Promise<void> | null = null;
-  private subscription: { close(): Promise<void> } | null = null;
+  private subscription: Subscription | null = null;
   private checkpoint = -1;
 
   constructor(
@@ -47,10 +64,7 @@ export class ProjectionRunner<V> {
     private readonly readStore: ReadStore,
     private readonly projection: CustomerProjection<V>,
     private readonly options: ProjectionRunnerOptions = {},
-  ) {
-    this.batchSize = options.batchSize ?? 500;
-    this.flushAfterMs = options.flushAfterMs ?? 5;
-  }
+  ) {}
 
   get checkpointName(): string {
     return this.projection.name;
@@ -61,11 +75,16 @@ export class ProjectionRunner<V> {
     return this.checkpoint;
   }
 
-  /** Folds one batch of events (in global order) and commits views and checkpoint atomically. */
-  async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number): Promise<BatchResult> {
+  /**
+   * Folds one batch of events (in global order per customer) and commits views and, unless
+   * `checkpoint` is null (Kafka keeps its own offsets), the checkpoint, atomically.
+   */
+  async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number | null): Promise<BatchResult> {
     const ids = [...new Set(events.map((e) => e.customerId))];
     const existing = await this.readStore.getViews<ProjectedView<V>>(ids);
     const changed = new Map<string, ViewRecord<ProjectedView<V>>>();
+    const changes: IndexChange[] = [];
+    const failed: FailedEvent[] = [];
     let applied = 0;
     let skipped = 0;
     for (const event of events) {
@@ -74,22 +93,32 @@ export class ProjectionRunner<V> {
         skipped++;
         continue;
       }
-      const state = this.projection.evolve(current ? current.view.state : this.projection.initial(event.customerId), event);
+      let state: V;
+      let indexes: Record<string, string>;
+      try {
+        state = this.projection.evolve(current ? current.view.state : this.projection.initial(event.customerId), event);
+        indexes = this.projection.indexes(state);
+      } catch (error) {
+        failed.push({ event, error: error instanceof Error ? error : new Error(String(error)) });
+        this.options.onFailed?.(failed[failed.length - 1]);
+        continue;
+      }
+      changes.push(...diffIndexes(current?.indexes ?? {}, indexes, event));
       changed.set(event.customerId, {
         customerId: event.customerId,
         position: event.position,
-        indexes: {},
+        indexes,
         view: { projectionVersion: this.projection.version, state },
       });
       applied++;
     }
-    for (const record of changed.values()) record.indexes = this.projection.indexes(record.view.state);
-    const last = checkpoint ?? (events.length > 0 ? events[events.length - 1].position : this.checkpoint);
+    const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : this.checkpoint));
     const views = [...changed.values()];
-    await this.readStore.commit({ views, checkpoint: { name: this.checkpointName, position: last } });
-    this.checkpoint = last;
-    this.options.onCommit?.({ events: events.length, views: views.length, checkpoint: last });
-    return { applied, skipped, views: views.length, checkpoint: last };
+    await this.readStore.commit({ views, checkpoint: last === null ? undefined : { name: this.checkpointName, position: last } });
+    if (last !== null) this.checkpoint = last;
+    const result: BatchResult = { applied, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
+    await this.options.onCommit?.(result);
+    return result;
   }
 
   /** Starts the catch-up-then-live loop from the stored checkpoint. */
@@ -97,7 +126,14 @@ export class ProjectionRunner<V> {
     if (this.running) return;
     this.stopRequested = false;
     this.checkpoint = await this.readStore.getCheckpoint(this.checkpointName);
-    this.running = this.loop().finally(() => {
+    const subscription = this.eventStore.subscribeToAll({ after: this.checkpoint, streamPrefix: CUSTOMER_STREAM_PREFIX });
+    this.subscription = subscription;
+    this.running = consumeInBatches(
+      subscription,
+      { batchSize: this.options.batchSize ?? 500, flushAfterMs: this.options.flushAfterMs ?? 5, stopRequested: () => this.stopRequested },
+      async (batch) => void (await this.applyBatch(batch.map(toStoredInteractionEvent))),
+    ).finally(async () => {
+      await subscription.close();
       this.running = null;
     });
   }
@@ -116,44 +152,16 @@ export class ProjectionRunner<V> {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
+}
 
-  private async loop(): Promise<void> {
-    const subscription = this.eventStore.subscribeToAll({ after: this.checkpoint, streamPrefix: CUSTOMER_STREAM_PREFIX });
-    this.subscription = subscription;
-    const iterator = subscription[Symbol.asyncIterator]();
-    let buffer: StoredInteractionEvent[] = [];
-    let pending = iterator.next();
-    // One timer per batch, not per event, so catch-up over millions of events stays cheap.
-    const timer: { promise: Promise<typeof FLUSH> | null; handle?: NodeJS.Timeout } = { promise: null };
-    const flush = async () => {
-      clearTimeout(timer.handle);
-      timer.promise = null;
-      if (buffer.length === 0) return;
-      const batch = buffer;
-      buffer = [];
-      await this.applyBatch(batch);
-    };
-    try {
-      while (!this.stopRequested) {
-        if (buffer.length > 0 && !timer.promise) {
-          timer.promise = new Promise((resolve) => {
-            timer.handle = setTimeout(() => resolve(FLUSH), this.flushAfterMs);
-          });
-        }
-        const next: IteratorResult<RecordedEvent> | typeof FLUSH = timer.promise ? await Promise.race([pending, timer.promise]) : await pending;
-        if (next === FLUSH) {
-          await flush();
-          continue;
-        }
-        if (next.done) break;
-        buffer.push(toStoredInteractionEvent(next.value));
-        pending = iterator.next();
-        if (buffer.length >= this.batchSize) await flush();
-      }
-      await flush();
-    } finally {
-      clearTimeout(timer.handle);
-      await subscription.close();
-    }
+function diffIndexes(before: Record<string, string>, after: Record<string, string>, event: StoredInteractionEvent): IndexChange[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const changes: IndexChange[] = [];
+  for (const key of keys) {
+    const from = before[key] ?? null;
+    const to = after[key] ?? null;
+    if (from === to) continue;
+    changes.push({ customerId: event.customerId, key, from, to, eventId: event.eventId, eventType: event.type, occurredAt: event.occurredAt, position: event.position });
   }
+  return changes;
 }

@@ -3,7 +3,7 @@ import { CustomerProjection } from './customer-projection';
 import { ProjectorService } from './projector.service';
 import { createCustomerProjection } from './create-customer-projection';
 
-/** Folds the global log into customer views. Needs EventStore and ReadStore from the composition root. */
+/** Folds events into customer views. Needs the ports bound by InfrastructureModule. */
 @Module({
   providers: [{ provide: CustomerProjection, useFactory: createCustomerProjection }, ProjectorService],
   exports: [ProjectorService, CustomerProjection],

@@ -1,38 +1,81 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
+import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
+import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
 import { CustomerProjection } from './customer-projection';
-import { ProjectionRunner } from './projection-runner';
+import { KafkaProjector } from './kafka-projector';
+import { BatchResult, ProjectionRunner } from './projection-runner';
 
-/** Runs the projection loop for the life of the app: catch up from the checkpoint, then live. */
+/**
+ * Runs the projection for the life of the app, from the source the transport names:
+ * - in-process (embedded): catch-up subscription on the event store, checkpoint in the read
+ *   store; views and changes are also published on the in-process bus;
+ * - kafka: a consumer-group member on crm.interactions.v1 (the relay feeds it).
+ */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Projector');
   readonly runner: ProjectionRunner<unknown>;
+  private kafkaProjector: KafkaProjector | null = null;
+  private processed = 0;
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(ReadStore) readStore: ReadStore,
     @Inject(CustomerProjection) projection: CustomerProjection,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(MessagePublisher) private readonly publisher: MessagePublisher,
+    @Inject(MessageBroker) private readonly broker: MessageBroker,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    health: HealthRegistry,
   ) {
-    this.runner = new ProjectionRunner(eventStore, readStore, projection, { batchSize: config.PROJECTOR_BATCH_SIZE });
+    const embedded = config.TRANSPORT === 'in-process';
+    this.runner = new ProjectionRunner(eventStore, readStore, projection, {
+      batchSize: config.PROJECTOR_BATCH_SIZE,
+      onFailed: ({ event, error }) => this.logger.error(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`),
+      onCommit: embedded ? (result) => this.publishDownstream(result) : undefined,
+    });
+    health.register('projector', () => this.status());
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
-    this.logger.log(`projecting ${this.runner.checkpointName} from position ${this.runner.position}`);
+    await this.broker.ensureTopics(platformTopics(this.config.KAFKA_PARTITIONS, this.topics));
+    if (this.config.TRANSPORT === 'kafka') {
+      this.kafkaProjector = new KafkaProjector(this.runner, this.broker, this.publisher, {
+        groupId: this.config.PROJECTOR_GROUP_ID,
+        topics: this.topics,
+        onBatch: ({ result, deadLettered }) => {
+          this.processed += result.applied;
+          if (deadLettered > 0) this.logger.warn(`${deadLettered} message(s) sent to ${this.topics.interactionsDlq}`);
+        },
+      });
+      await this.kafkaProjector.start();
+      this.logger.log(`consuming ${this.topics.interactions} in group ${this.config.PROJECTOR_GROUP_ID}`);
+    } else {
+      await this.runner.start();
+      this.logger.log(`projecting from the event store after position ${this.runner.position}`);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
-    this.logger.log(`stopped at position ${this.runner.position}`);
+    if (this.kafkaProjector) await this.kafkaProjector.stop();
+    else await this.runner.stop();
+    this.logger.log('stopped');
   }
 
-  async status(): Promise<{ checkpoint: number; head: number; lag: number }> {
+  async status(): Promise<Record<string, unknown>> {
+    if (this.kafkaProjector) return { source: this.topics.interactions, applied: this.processed };
     const head = await this.eventStore.headPosition();
     const checkpoint = this.runner.position;
-    return { checkpoint, head, lag: Math.max(0, head - checkpoint) };
+    return { source: 'event-store', checkpoint, head, lag: Math.max(0, head - checkpoint) };
+  }
+
+  private async publishDownstream(result: BatchResult): Promise<void> {
+    await Promise.all([
+      this.publisher.publish(this.topics.customerViews, result.views.map((v) => ({ key: v.customerId, value: JSON.stringify(v) }))),
+      this.publisher.publish(this.topics.relationshipChanges, result.changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) }))),
+    ]);
   }
 }

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('gives the documented defaults on an empty environment', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ CRM_MODE: 'embedded', PORT: 3000, DATA_DIR: './data', BATCH_MAX_EVENTS: 1000 });
+    expect(config).toMatchObject({ CRM_MODE: 'embedded', PORT: 3000, DATA_DIR: './data', BATCH_MAX_EVENTS: 1000, EVENT_STORE: 'sqlite', READ_STORE: 'sqlite', TRANSPORT: 'in-process' });
   });
 
   it('names every invalid variable at once', () => {
@@ -26,5 +26,21 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+});
+
+describe('adapter selection', () => {
+  it('lets one adapter be swapped: the Kafka path on the embedded store', () => {
+    const config = loadConfig({ TRANSPORT: 'kafka', READ_STORE: 'redis', KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(config).toMatchObject({ EVENT_STORE: 'sqlite', READ_STORE: 'redis', TRANSPORT: 'kafka' });
+  });
+
+  it('defaults the distributed mode to EventStoreDB, Redis and Kafka', () => {
+    const config = loadConfig({ CRM_MODE: 'distributed', ESDB_URL: 'esdb://localhost:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379' });
+    expect(config).toMatchObject({ EVENT_STORE: 'esdb', READ_STORE: 'redis', TRANSPORT: 'kafka' });
+  });
+
+  it('rejects malformed server addresses', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: 'kafka', REDIS_URL: 'http://x' })).toThrow(/KAFKA_BROKERS="kafka"[\s\S]*REDIS_URL="http:\/\/x"/);
   });
 });

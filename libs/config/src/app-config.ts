@@ -4,7 +4,8 @@ import { z } from 'zod';
  * Configuration of every app, read from environment variables and validated once at start.
  * zod gives typed values and one message naming every bad variable.
  */
-const port = z.coerce.number().int().min(1).max(65535);
+// 0 asks the OS for a free port (tests run many services side by side).
+const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
 export const configSchema = z.object({
@@ -25,12 +26,32 @@ export const configSchema = z.object({
   /** How often the embedded event store is polled for appends made by another process. */
   STORE_POLL_MS: positiveInt.max(60_000).default(100),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
-  ESDB_URL: z.string().url().optional(),
-  KAFKA_BROKERS: z.string().min(1).optional(),
-  REDIS_URL: z.string().url().optional(),
+  /** Adapter choices; unset means the mode's default (embedded: sqlite/sqlite/in-process, distributed: esdb/redis/kafka). */
+  EVENT_STORE: z.enum(['sqlite', 'esdb']).optional(),
+  READ_STORE: z.enum(['sqlite', 'redis']).optional(),
+  TRANSPORT: z.enum(['in-process', 'kafka']).optional(),
+  ESDB_URL: z.string().regex(/^(esdb|kurrentdb|esdb\+discover|kurrentdb\+discover):\/\//, 'must be an esdb:// connection string').optional(),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('crm-platform'),
+  /** Partitions of crm.interactions.v1 (and the views and changes topics) when the platform creates them. */
+  KAFKA_PARTITIONS: positiveInt.max(1000).default(6),
+  /** Prefix of the Kafka topic names, for several platforms (or tests) on one broker. */
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  PROJECTOR_GROUP_ID: z.string().min(1).default('crm-projector'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('crm:'),
 });
 
-export type AppConfig = z.infer<typeof configSchema>;
+type ParsedConfig = z.infer<typeof configSchema>;
+/** The validated configuration, with each adapter choice resolved from the mode. */
+export type AppConfig = Omit<ParsedConfig, 'EVENT_STORE' | 'READ_STORE' | 'TRANSPORT'> & {
+  EVENT_STORE: NonNullable<ParsedConfig['EVENT_STORE']>;
+  READ_STORE: NonNullable<ParsedConfig['READ_STORE']>;
+  TRANSPORT: NonNullable<ParsedConfig['TRANSPORT']>;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -53,13 +74,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }),
     );
   }
-  const config = parsed.data;
-  if (config.CRM_MODE === 'distributed') {
-    const missing = (['ESDB_URL', 'KAFKA_BROKERS', 'REDIS_URL'] as const).filter((k) => !config[k]);
-    if (missing.length > 0) {
-      throw new ConfigError(missing.map((k) => `${k}=(unset): required when CRM_MODE=distributed`));
-    }
-  }
+  const raw = parsed.data;
+  const distributed = raw.CRM_MODE === 'distributed';
+  const config = {
+    ...raw,
+    EVENT_STORE: raw.EVENT_STORE ?? (distributed ? 'esdb' : 'sqlite'),
+    READ_STORE: raw.READ_STORE ?? (distributed ? 'redis' : 'sqlite'),
+    TRANSPORT: raw.TRANSPORT ?? (distributed ? 'kafka' : 'in-process'),
+  } as const;
+  const needs: [boolean, keyof typeof config, string][] = [
+    [config.EVENT_STORE === 'esdb', 'ESDB_URL', 'EVENT_STORE=esdb'],
+    [config.TRANSPORT === 'kafka', 'KAFKA_BROKERS', 'TRANSPORT=kafka'],
+    [config.READ_STORE === 'redis', 'REDIS_URL', 'READ_STORE=redis'],
+  ];
+  const missing = needs.filter(([needed, key]) => needed && !config[key]).map(([, key, why]) => `${key}=(unset): required with ${why}${distributed ? ' (CRM_MODE=distributed)' : ''}`);
+  if (missing.length > 0) throw new ConfigError(missing);
   return config;
 }
 

@@ -1,46 +1,69 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore, SqliteEventStore } from '@crm/event-store';
-import { ReadStore, SqliteReadStore } from '@crm/read-store';
+import { InProcessBroker, InProcessBus, InProcessPublisher, KafkaBroker, KafkaPublisher, MessageBroker, MessagePublisher, createKafka } from '@crm/messaging';
+import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
+import { HealthController } from './health/health.controller';
+import { HealthRegistry } from './health/health.registry';
+import { openEventStore } from './open-event-store';
+import { TOPIC_NAMES, topicNames } from './topic-names';
 
-/** Closes the stores last, after the apps' own shutdown hooks stopped using them. */
+/** Closes the adapters last, after the apps' own shutdown hooks stopped using them. */
 @Injectable()
-class StoreLifecycle implements OnApplicationShutdown {
+class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Infrastructure');
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(ReadStore) private readonly readStore: ReadStore,
+    @Inject(MessagePublisher) private readonly publisher: MessagePublisher,
+    @Inject(MessageBroker) private readonly broker: MessageBroker,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly health: HealthRegistry,
   ) {}
 
+  onModuleInit(): void {
+    this.health.register('eventStore', async () => ({ adapter: this.config.EVENT_STORE, head: await this.eventStore.headPosition() }));
+    this.health.register('readStore', async () => ({ adapter: this.config.READ_STORE, views: await this.readStore.countViews() }));
+    this.logger.log(`adapters: event store ${this.config.EVENT_STORE}, read store ${this.config.READ_STORE}, transport ${this.config.TRANSPORT}`);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.publisher.close(), this.broker.close()]);
     await Promise.allSettled([this.eventStore.close(), this.readStore.close()]);
-    this.logger.log('stores closed');
+    this.logger.log('adapters closed');
   }
 }
 
 /**
  * The composition root's choice of adapters: the apps depend on the ports (EventStore,
- * ReadStore) and this module binds them for the configured mode.
+ * ReadStore, MessagePublisher, MessageBroker) and this module binds them from configuration.
  */
 @Global()
 @Module({})
 export class InfrastructureModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    if (config.CRM_MODE !== 'embedded') {
-      throw new Error(`CRM_MODE=${config.CRM_MODE} is not available in this build yet; use CRM_MODE=embedded`);
-    }
+  static forRoot(config: AppConfig, options: { http?: boolean } = {}): DynamicModule {
+    const kafka = config.TRANSPORT === 'kafka' ? createKafka({ brokers: config.KAFKA_BROKERS!, clientId: config.KAFKA_CLIENT_ID }) : null;
+    const bus = config.TRANSPORT === 'in-process' ? new InProcessBus(config.KAFKA_PARTITIONS) : null;
     return {
       module: InfrastructureModule,
+      controllers: options.http === false ? [] : [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: TOPIC_NAMES, useValue: topicNames(config) },
+        { provide: EventStore, useFactory: () => openEventStore(config) },
         {
-          provide: EventStore,
-          useFactory: () => SqliteEventStore.open({ dataDir: config.DATA_DIR, pollIntervalMs: config.STORE_POLL_MS }),
+          provide: ReadStore,
+          useFactory: () =>
+            config.READ_STORE === 'redis'
+              ? RedisReadStore.connect({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX })
+              : SqliteReadStore.open({ dataDir: config.DATA_DIR }),
         },
-        { provide: ReadStore, useFactory: () => SqliteReadStore.open({ dataDir: config.DATA_DIR }) },
-        StoreLifecycle,
+        { provide: MessagePublisher, useFactory: () => (kafka ? new KafkaPublisher(kafka) : new InProcessPublisher(bus!)) },
+        { provide: MessageBroker, useFactory: () => (kafka ? new KafkaBroker(kafka) : new InProcessBroker(bus!)) },
+        HealthRegistry,
+        AdapterLifecycle,
       ],
-      exports: [APP_CONFIG, EventStore, ReadStore],
+      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, MessagePublisher, MessageBroker, HealthRegistry],
     };
   }
 }

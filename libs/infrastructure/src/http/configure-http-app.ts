@@ -1,19 +1,10 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { ValidationError } from 'class-validator';
 import type { AppConfig } from '@crm/config';
+import { CONTRACT_VALIDATOR_OPTIONS, flattenValidationErrors } from '@crm/contracts';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { Violation, validationProblem } from './problem';
-
-/** Flattens nested class-validator errors into dotted paths. */
-export function flattenValidationErrors(errors: ValidationError[], prefix = ''): Violation[] {
-  return errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = error.constraints ? [{ path, messages: Object.values(error.constraints) }] : [];
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
-  });
-}
+import { validationProblem } from './problem';
 
 /**
  * Everything an HTTP app of the platform shares: JSON body limit, problem+json errors,
@@ -24,8 +15,7 @@ export function configureHttpApp(app: NestExpressApplication, config: Pick<AppCo
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
     new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
+      ...CONTRACT_VALIDATOR_OPTIONS,
       transform: true,
       exceptionFactory: (errors) => validationProblem(flattenValidationErrors(errors)),
     }),

@@ -1,10 +1,5 @@
 import { HttpException } from '@nestjs/common';
-
-/** One violated field: a dotted path into the request (`data.amount`, `events[3].type`) and why. */
-export interface Violation {
-  path: string;
-  messages: string[];
-}
+import type { Violation } from '@crm/contracts';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {

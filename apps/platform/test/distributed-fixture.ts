@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { AppConfig, loadConfig } from '@crm/config';
+import { InteractionEvent, streamIdFor } from '@crm/contracts';
+import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } from '@crm/event-store';
+import { ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projector';
+import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
+import { tempDir } from '@crm/testing';
+
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A distributed deployment of its own on the shared broker and Redis: unique topics, group, key prefix, data dir. */
+export function distributedEnv(extra: Record<string, string> = {}) {
+  const id = randomUUID().slice(0, 8);
+  const dir = tempDir('crm-dist-');
+  const env: Record<string, string> = {
+    DATA_DIR: dir.path,
+    EVENT_STORE: 'sqlite',
+    TRANSPORT: 'kafka',
+    READ_STORE: 'redis',
+    KAFKA_BROKERS,
+    REDIS_URL,
+    KAFKA_TOPIC_PREFIX: `t-${id}.`,
+    REDIS_KEY_PREFIX: `t-${id}:`,
+    PROJECTOR_GROUP_ID: `projector-${id}`,
+    STORE_POLL_MS: '20',
+    ...extra,
+  };
+  return { env, dir, config: (): AppConfig => loadConfig(env) };
+}
+
+/** Deterministic traffic: contacts and purchases spread over `customers`. */
+export function trafficOf(count: number, customers: number, seed = 1): InteractionEvent[] {
+  let state = seed;
+  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return Array.from({ length: count }, (_, i): InteractionEvent => {
+    const customerId = `C-${Math.floor(next() * customers)}`;
+    const occurredAt = new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString();
+    return next() < 0.3
+      ? {
+          eventId: randomUUID(),
+          type: 'PurchaseMade',
+          schemaVersion: 1,
+          customerId,
+          occurredAt,
+          source: 'test',
+          data: { orderId: `O-${i}`, amount: 100 + Math.floor(next() * 10_000), currency: 'EUR', productCategory: ['books', 'music', 'games'][i % 3], productId: `P-${i % 17}`, quantity: 1 },
+        }
+      : {
+          eventId: randomUUID(),
+          type: 'ContactLogged',
+          schemaVersion: 1,
+          customerId,
+          occurredAt,
+          source: 'test',
+          data: { channel: 'phone', direction: 'inbound', agentId: 'A-001', teamId: 'T-01', durationSec: 120, topic: 'billing', outcome: 'resolved' },
+        };
+  });
+}
+
+export async function appendAll(store: EventStore, events: readonly InteractionEvent[]): Promise<void> {
+  const byStream = new Map<string, InteractionEvent[]>();
+  for (const e of events) byStream.set(streamIdFor(e.customerId), [...(byStream.get(streamIdFor(e.customerId)) ?? []), e]);
+  for (const [stream, group] of byStream) await store.appendToStream(stream, group.map(toNewEvent));
+}
+
+/** The views a clean replay of the whole store gives, by customer id. */
+export async function cleanReplay(dataDir: string): Promise<Map<string, { position: number; view: ProjectedView }>> {
+  const store = SqliteEventStore.open({ dataDir });
+  const readStore = SqliteReadStore.open({ filename: ':memory:' });
+  try {
+    const events = [];
+    for await (const e of store.readAll()) events.push(toStoredInteractionEvent(e));
+    await new ProjectionRunner(store, readStore, createCustomerProjection()).applyBatch(events);
+    const views = new Map<string, { position: number; view: ProjectedView }>();
+    for await (const record of readStore.scanViews<ProjectedView>()) views.set(record.customerId, { position: record.position, view: record.view });
+    return views;
+  } finally {
+    await store.close();
+    await readStore.close();
+  }
+}
+
+export async function viewsIn(readStore: ReadStore): Promise<Map<string, { position: number; view: ProjectedView }>> {
+  const views = new Map<string, { position: number; view: ProjectedView }>();
+  for await (const record of readStore.scanViews<ProjectedView>()) views.set(record.customerId, { position: record.position, view: record.view });
+  return views;
+}
+
+/** Sum of the events folded into all views: equals the number of events once nothing is lost or doubled. */
+export async function foldedEvents(readStore: ReadStore): Promise<number> {
+  let total = 0;
+  for await (const record of readStore.scanViews<ProjectedView<{ eventCount: number }>>()) total += record.view.state.eventCount;
+  return total;
+}
+
+export const redisStore = (prefix: string) => RedisReadStore.connect({ url: REDIS_URL, keyPrefix: prefix });

@@ -1,0 +1,92 @@
+import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
+import { EventStore, Subscription, consumeInBatches, toStoredInteractionEvent } from '@crm/event-store';
+import { MessagePublisher, TOPICS } from '@crm/messaging';
+import { ReadStore } from '@crm/read-store';
+import { toInteractionMessage } from './interaction-message';
+
+export interface EventRelayOptions {
+  /** @defaultValue 'crm.interactions.v1' */
+  topic?: string;
+  /** Events per Kafka send. @defaultValue 500 */
+  batchSize?: number;
+  /** @defaultValue 5 */
+  flushAfterMs?: number;
+  onPublished?: (info: { events: number; checkpoint: number }) => void;
+  onPublishError?: (error: Error, attempt: number) => void;
+}
+
+/**
+ * Event store → Kafka. The checkpoint advances only after the broker acknowledged the batch
+ * (acks=all), so a crash re-sends at most the last unacknowledged batch: duplicates are
+ * possible, losses are not; the projector skips what its views already reflect.
+ */
+export class EventRelay {
+  private readonly topic: string;
+  private stopRequested = false;
+  private running: Promise<void> | null = null;
+  private subscription: Subscription | null = null;
+  private checkpoint = -1;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly publisher: MessagePublisher,
+    /** Keeps the relay's checkpoint (SQLite or Redis). */
+    private readonly checkpoints: ReadStore,
+    private readonly options: EventRelayOptions = {},
+  ) {
+    this.topic = options.topic ?? TOPICS.interactions;
+  }
+
+  get checkpointName(): string {
+    return `relay:${this.topic}`;
+  }
+
+  get position(): number {
+    return this.checkpoint;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.stopRequested = false;
+    this.checkpoint = await this.checkpoints.getCheckpoint(this.checkpointName);
+    const subscription = this.eventStore.subscribeToAll({ after: this.checkpoint, streamPrefix: CUSTOMER_STREAM_PREFIX });
+    this.subscription = subscription;
+    this.running = consumeInBatches(
+      subscription,
+      { batchSize: this.options.batchSize ?? 500, flushAfterMs: this.options.flushAfterMs ?? 5, stopRequested: () => this.stopRequested },
+      async (batch) => {
+        const events = batch.map(toStoredInteractionEvent);
+        const messages = events.map(toInteractionMessage);
+        // Kafka unreachable: keep the batch and retry with backoff; nothing moves past it.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.publisher.publish(this.topic, messages);
+            break;
+          } catch (error) {
+            if (this.stopRequested) throw error;
+            this.options.onPublishError?.(error as Error, attempt);
+            await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+          }
+        }
+        const last = events[events.length - 1].position;
+        await this.checkpoints.commit({ views: [], checkpoint: { name: this.checkpointName, position: last } });
+        this.checkpoint = last;
+        this.options.onPublished?.({ events: events.length, checkpoint: last });
+      },
+    ).finally(async () => {
+      await subscription.close();
+      this.running = null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    await this.subscription?.close();
+    await this.running;
+  }
+
+  async status(): Promise<{ checkpoint: number; head: number; lag: number }> {
+    const head = await this.eventStore.headPosition();
+    return { checkpoint: this.checkpoint, head, lag: Math.max(0, head - this.checkpoint) };
+  }
+}

@@ -1,0 +1,28 @@
+import type { StoredInteractionEvent } from '@crm/contracts';
+import type { OutgoingMessage } from '@crm/messaging';
+
+/** Header names of a message on crm.interactions.v1 (documented in infra/asyncapi.yaml). */
+export const INTERACTION_HEADERS = {
+  eventId: 'eventId',
+  type: 'type',
+  schemaVersion: 'schemaVersion',
+  position: 'position',
+  customerId: 'customerId',
+  contentType: 'content-type',
+} as const;
+
+/** One stored event as a Kafka message: keyed by customer so each customer's events stay in order. */
+export function toInteractionMessage(event: StoredInteractionEvent): OutgoingMessage {
+  return {
+    key: event.customerId,
+    value: JSON.stringify(event),
+    headers: {
+      [INTERACTION_HEADERS.eventId]: event.eventId,
+      [INTERACTION_HEADERS.type]: event.type,
+      [INTERACTION_HEADERS.schemaVersion]: String(event.schemaVersion),
+      [INTERACTION_HEADERS.position]: String(event.position),
+      [INTERACTION_HEADERS.customerId]: event.customerId,
+      [INTERACTION_HEADERS.contentType]: 'application/json',
+    },
+  };
+}

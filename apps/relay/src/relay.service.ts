@@ -1,0 +1,40 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@crm/config';
+import { EventStore } from '@crm/event-store';
+import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
+import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
+import { ReadStore } from '@crm/read-store';
+import { EventRelay } from './event-relay';
+
+/** Runs the event store → Kafka relay for the life of the app; its checkpoint lives in the read store. */
+@Injectable()
+export class RelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Relay');
+  readonly relay: EventRelay;
+
+  constructor(
+    @Inject(EventStore) eventStore: EventStore,
+    @Inject(MessagePublisher) publisher: MessagePublisher,
+    @Inject(MessageBroker) private readonly broker: MessageBroker,
+    @Inject(ReadStore) readStore: ReadStore,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    health: HealthRegistry,
+  ) {
+    this.relay = new EventRelay(eventStore, publisher, readStore, {
+      topic: topics.interactions,
+      onPublishError: (error, attempt) => this.logger.warn(`publish failed (attempt ${attempt + 1}), retrying: ${error.message}`),
+    });
+    health.register('relay', () => this.relay.status());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.broker.ensureTopics(platformTopics(this.config.KAFKA_PARTITIONS, this.topics));
+    await this.relay.start();
+    this.logger.log(`relaying to ${this.topics.interactions} after position ${this.relay.position}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}

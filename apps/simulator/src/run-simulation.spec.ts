@@ -1,0 +1,207 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InteractionEvent } from '@crm/contracts';
+import { generateHistory } from '@crm/simulation';
+import { SimulationError, SimulationOptions, formatSummaryTable, runSimulation } from './run-simulation';
+
+const OPTIONS: SimulationOptions = { customers: 60, days: 90, seed: 5, url: 'http://ingest.test', batchSize: 25, concurrency: 4 };
+const expected = [...generateHistory({ customers: OPTIONS.customers, days: OPTIONS.days, seed: OPTIONS.seed })];
+
+interface Call {
+  url: string;
+  events: InteractionEvent[];
+}
+
+/**
+ * A stand-in for the ingest API: applies a batch when the request arrives (as a server would),
+ * answers after a delay that varies per call, stores eventIds idempotently. `script` can
+ * override the answer of the n-th call (0-based).
+ */
+function fakeIngest(script: (n: number, call: Call) => Response | Error | undefined = () => undefined) {
+  const calls: Call[] = [];
+  const applied: InteractionEvent[] = [];
+  const storedIds = new Set<string>();
+  const inFlightCustomers = new Map<string, number>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const overlaps: string[] = [];
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+    const call: Call = { url: String(input), events: (JSON.parse(String(init?.body)) as { events: InteractionEvent[] }).events };
+    const n = calls.push(call) - 1;
+    const scripted = script(n, call);
+    // Varying delays would reorder a customer's events if two of its batches were in flight.
+    await new Promise((resolve) => setTimeout(resolve, (n * 7) % 5));
+    if (scripted instanceof Error) throw scripted;
+    if (scripted !== undefined) return scripted;
+    const customers = new Set(call.events.map((e) => e.customerId));
+    for (const id of customers) {
+      if ((inFlightCustomers.get(id) ?? 0) > 0) overlaps.push(id);
+      inFlightCustomers.set(id, (inFlightCustomers.get(id) ?? 0) + 1);
+    }
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const results = call.events.map((event, index) => {
+      applied.push(event);
+      const status = storedIds.has(event.eventId) ? 'duplicate' : 'stored';
+      storedIds.add(event.eventId);
+      return { index, eventId: event.eventId, status };
+    });
+    await new Promise((resolve) => setTimeout(resolve, (n * 3) % 4));
+    inFlight--;
+    for (const id of customers) inFlightCustomers.set(id, inFlightCustomers.get(id)! - 1);
+    const stored = results.filter((r) => r.status === 'stored').length;
+    return json(stored > 0 ? 202 : 200, { results, stored, duplicates: results.length - stored });
+  }) as typeof fetch;
+  return { fetch: fetchFn, calls, applied, storedIds, overlaps, maxInFlight: () => maxInFlight };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const noSleep = () => {
+  const delays: number[] = [];
+  return { delays, sleep: async (ms: number) => void delays.push(ms) };
+};
+
+const byCustomer = (events: InteractionEvent[]) => {
+  const map = new Map<string, string[]>();
+  for (const e of events) map.set(e.customerId, [...(map.get(e.customerId) ?? []), e.eventId]);
+  return map;
+};
+
+describe('runSimulation: posting', () => {
+  it('posts every event once, in batches, keeping each customer in generation order across parallel lanes', async () => {
+    const server = fakeIngest();
+    const logs: string[] = [];
+    const summary = await runSimulation(OPTIONS, { fetch: server.fetch, log: (l) => logs.push(l) });
+
+    expect(server.calls.every((c) => c.url === 'http://ingest.test/v1/events/batch')).toBe(true);
+    expect(server.calls.every((c) => c.events.length >= 1 && c.events.length <= OPTIONS.batchSize)).toBe(true);
+    expect(server.applied).toHaveLength(expected.length);
+    expect(byCustomer(server.applied)).toEqual(byCustomer(expected));
+    expect(server.overlaps).toEqual([]);
+    expect(server.maxInFlight()).toBeGreaterThan(1); // the lanes really run in parallel
+    expect(server.maxInFlight()).toBeLessThanOrEqual(OPTIONS.concurrency);
+    expect(summary).toMatchObject({ mode: 'post', events: expected.length, stored: expected.length, duplicates: 0, rejected: 0, retries: 0 });
+    expect(logs).toEqual([]);
+  });
+
+  it('is idempotent: the same seed again is all duplicates', async () => {
+    const server = fakeIngest();
+    await runSimulation(OPTIONS, { fetch: server.fetch });
+    const again = await runSimulation({ ...OPTIONS, concurrency: 2, batchSize: 100 }, { fetch: server.fetch });
+    expect(again).toMatchObject({ events: expected.length, stored: 0, duplicates: expected.length });
+  });
+
+  it('reports progress up to the counted total', async () => {
+    const server = fakeIngest();
+    const updates: number[] = [];
+    let total: number | undefined;
+    let stopped = false;
+    await runSimulation(OPTIONS, {
+      fetch: server.fetch,
+      progress: { start: (t) => (total = t), update: (done) => updates.push(done), stop: () => (stopped = true) },
+    });
+    expect(total).toBe(expected.length);
+    expect(updates[updates.length - 1]).toBe(expected.length);
+    expect([...updates].sort((a, b) => a - b)).toEqual(updates);
+    expect(stopped).toBe(true);
+  });
+});
+
+describe('runSimulation: retries and stops', () => {
+  it('retries the same batch with exponential backoff on 503, network errors and 429 (honouring Retry-After)', async () => {
+    const server = fakeIngest((n) => {
+      if (n === 0 || n === 1) return json(503, { title: 'Service Unavailable' });
+      if (n === 2) return new TypeError('fetch failed');
+      if (n === 3) return json(429, { title: 'Too Many Requests' }, { 'retry-after': '2' });
+      return undefined;
+    });
+    const { delays, sleep } = noSleep();
+    const logs: string[] = [];
+    const summary = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch, sleep, log: (l) => logs.push(l) });
+    expect(server.calls.slice(0, 5).map((c) => c.events.map((e) => e.eventId))).toEqual(Array(5).fill(server.calls[0].events.map((e) => e.eventId)));
+    expect(delays).toEqual([250, 500, 1000, 2000]);
+    expect(logs[0]).toMatch(/retrying a batch in 250 ms .*HTTP 503/);
+    expect(logs[2]).toMatch(/network error: fetch failed/);
+    expect(summary).toMatchObject({ events: expected.length, stored: expected.length, retries: 4 });
+    expect(byCustomer(server.applied)).toEqual(byCustomer(expected));
+  });
+
+  it('gives up after maxRetries with a SimulationError', async () => {
+    const server = fakeIngest(() => json(500, { title: 'boom' }));
+    const { sleep } = noSleep();
+    const run = runSimulation({ ...OPTIONS, maxRetries: 2 }, { fetch: server.fetch, sleep, log: () => undefined });
+    await expect(run).rejects.toThrow(/giving up on a batch after 3 attempts: HTTP 500/);
+  });
+
+  it('stops at a 400 and hands over the problem body, posting nothing after it', async () => {
+    const problem = {
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      violations: [{ path: 'events[3].occurredAt', messages: ['occurredAt must be an ISO 8601 date-time'] }],
+    };
+    const server = fakeIngest((n) =>
+      n === 1 ? new Response(JSON.stringify(problem), { status: 400, headers: { 'content-type': 'application/problem+json' } }) : undefined,
+    );
+    const error = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SimulationError);
+    expect(error).toMatchObject({ status: 400, problem });
+    expect((error as Error).message).toMatch(/HTTP 400/);
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('rejects bad options before generating anything', async () => {
+    const server = fakeIngest();
+    await expect(runSimulation({ ...OPTIONS, batchSize: 1001 }, { fetch: server.fetch })).rejects.toThrow(SimulationError);
+    await expect(runSimulation({ ...OPTIONS, concurrency: 0 }, { fetch: server.fetch })).rejects.toThrow(SimulationError);
+    await expect(runSimulation({ ...OPTIONS, url: 'not a url' }, { fetch: server.fetch })).rejects.toThrow(/absolute URL/);
+    await expect(runSimulation({ ...OPTIONS, start: 'soon' }, { fetch: server.fetch })).rejects.toThrow(/start/);
+    expect(server.calls).toHaveLength(0);
+  });
+
+  it('counts rejected events reported in a 202 and logs them', async () => {
+    const server = fakeIngest((n, call) =>
+      n === 0
+        ? json(202, {
+            results: call.events.map((e, index) => ({ index, eventId: e.eventId, status: index === 0 ? 'rejected' : 'stored', reason: 'test' })),
+            stored: call.events.length - 1,
+            duplicates: 0,
+            rejected: 1,
+          })
+        : undefined,
+    );
+    const logs: string[] = [];
+    const summary = await runSimulation(OPTIONS, { fetch: server.fetch, log: (l) => logs.push(l) });
+    expect(summary.rejected).toBe(1);
+    expect(summary.stored).toBe(expected.length - 1);
+    expect(logs.some((l) => l.startsWith('rejected: ') && l.includes('"reason":"test"'))).toBe(true);
+  });
+});
+
+describe('runSimulation: dry run and file output', () => {
+  it('counts per type without posting', async () => {
+    const server = fakeIngest();
+    const summary = await runSimulation({ ...OPTIONS, dryRun: true }, { fetch: server.fetch });
+    expect(server.calls).toHaveLength(0);
+    expect(summary.mode).toBe('dry-run');
+    expect(summary.events).toBe(expected.length);
+    expect(summary.byType!.PurchaseMade).toBe(expected.filter((e) => e.type === 'PurchaseMade').length);
+    expect(formatSummaryTable(summary)).toMatch(/\| events +\| +\d+ \|/);
+  });
+
+  it('writes the history as NDJSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulator-'));
+    try {
+      const file = join(dir, 'events.ndjson');
+      const summary = await runSimulation({ ...OPTIONS, out: file }, {});
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      expect(lines.map((l) => JSON.parse(l) as InteractionEvent)).toEqual(expected);
+      expect(summary).toMatchObject({ mode: 'file', events: expected.length });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

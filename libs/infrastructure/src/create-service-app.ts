@@ -1,0 +1,48 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig, ConfigError, loadConfig } from '@crm/config';
+import { configureHttpApp } from './http/configure-http-app';
+import { InfrastructureModule } from './infrastructure.module';
+
+export type LogLevels = false | ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
+
+const LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+const levelsFrom = (level: AppConfig['LOG_LEVEL']) => LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+
+/**
+ * One Nest HTTP app of the platform: the configured adapters plus the given feature modules,
+ * with the shared HTTP setup (problem+json, validation, /docs, /health).
+ */
+export async function createServiceApp(
+  name: string,
+  config: AppConfig,
+  features: (Type | DynamicModule)[],
+  options: { logger?: LogLevels } = {},
+): Promise<NestExpressApplication> {
+  @Module({ imports: [InfrastructureModule.forRoot(config), ...features] })
+  class ServiceModule {}
+  Object.defineProperty(ServiceModule, 'name', { value: `${name}Module` });
+
+  const app = await NestFactory.create<NestExpressApplication>(ServiceModule, {
+    bodyParser: false,
+    logger: options.logger ?? levelsFrom(config.LOG_LEVEL),
+  });
+  configureHttpApp(app, config, `CRM interaction platform: ${name}`);
+  return app;
+}
+
+/** main() of a service: validate the configuration, start, listen; a bad configuration exits 1 with every problem named. */
+export function runService(name: string, features: (Type | DynamicModule)[], beforeListen?: (config: AppConfig) => void): void {
+  (async () => {
+    const config = loadConfig();
+    beforeListen?.(config);
+    const app = await createServiceApp(name, config, features);
+    await app.listen(config.PORT, config.HOST);
+    const { port } = app.getHttpServer().address() as { port: number };
+    console.log(`${name} (${config.CRM_MODE}: ${config.EVENT_STORE}/${config.TRANSPORT}/${config.READ_STORE}) on http://localhost:${port}, API docs at /docs`);
+  })().catch((error) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,3 @@
+export * from './messaging.port';
+export * from './kafka/kafka-messaging';
+export * from './in-process/in-process-messaging';

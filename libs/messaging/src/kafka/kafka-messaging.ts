@@ -1,0 +1,148 @@
+import { Admin, Consumer, IHeaders, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
+import {
+  ConsumeOptions,
+  ConsumerHandle,
+  IncomingMessage,
+  MessageBroker,
+  MessagePublisher,
+  OutgoingMessage,
+  TopicSpec,
+} from '../messaging.port';
+
+export interface KafkaMessagingOptions {
+  /** Comma-separated host:port list. */
+  brokers: string;
+  /** @defaultValue 'crm-platform' */
+  clientId?: string;
+  /** @defaultValue logLevel.WARN */
+  logLevel?: logLevel;
+  /** Extra kafkajs settings (ssl, sasl, retry). */
+  kafka?: Partial<KafkaConfig>;
+}
+
+export function createKafka(options: KafkaMessagingOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId ?? 'crm-platform',
+    brokers: options.brokers.split(',').map((b) => b.trim()),
+    logLevel: options.logLevel ?? logLevel.WARN,
+    retry: { retries: 8, initialRetryTime: 100 },
+    ...options.kafka,
+  });
+}
+
+/** Idempotent producer with acks=all: a retried send is never duplicated by the broker. */
+export class KafkaPublisher extends MessagePublisher {
+  private connected: Promise<void> | null = null;
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka) {
+    super();
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    this.connected ??= this.producer.connect();
+    await this.connected;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+    this.connected = null;
+  }
+}
+
+export class KafkaBroker extends MessageBroker {
+  private readonly consumers = new Set<Consumer>();
+  private admin: Admin | null = null;
+
+  constructor(private readonly kafka: Kafka) {
+    super();
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions ?? 6,
+          replicationFactor: -1,
+          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      // Another instance created it between list and create: fine.
+      if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    }
+  }
+
+  async consume(options: ConsumeOptions): Promise<ConsumerHandle> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      // Short session so a killed instance's partitions move to the others quickly.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const messages: IncomingMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString() : null,
+          value: m.value ? m.value.toString() : null,
+          headers: decodeHeaders(m.headers),
+        }));
+        await options.eachBatch({ topic: batch.topic, partition: batch.partition, messages });
+        const last = batch.messages[batch.messages.length - 1].offset;
+        resolveOffset(last);
+        // The committed offset is the next one to read.
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    await this.admin?.disconnect();
+    this.admin = null;
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    result[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return result;
+}

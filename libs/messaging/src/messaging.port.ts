@@ -1,0 +1,81 @@
+/**
+ * The messaging port: keyed messages on partitioned topics, consumed in groups with
+ * at-least-once delivery. Offsets are committed only after the handler's batch resolved,
+ * so a crash redelivers (consumers must be idempotent). Same-key messages keep their order.
+ */
+
+export interface OutgoingMessage {
+  /** Partitioning key: all messages of one key land in one partition, in order. */
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  /** Decimal string, as Kafka offsets exceed 2^53 in principle. */
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+export interface MessageBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+}
+
+export interface ConsumeOptions {
+  topic: string;
+  groupId: string;
+  /** Where a group without committed offsets starts. @defaultValue true */
+  fromBeginning?: boolean;
+  /** Resolving commits the batch's offsets; throwing redelivers it. */
+  eachBatch: (batch: MessageBatch) => Promise<void>;
+}
+
+export interface ConsumerHandle {
+  /** Stops fetching, waits for the batch in hand, commits, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  /** @defaultValue 6 */
+  partitions?: number;
+  /** Broker configs, e.g. { 'cleanup.policy': 'compact' }. */
+  config?: Record<string, string>;
+}
+
+/** Publishes keyed messages; resolves once the broker acknowledged all of them (acks=all). */
+export abstract class MessagePublisher {
+  abstract publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+/** Starts group consumers and manages topics. */
+export abstract class MessageBroker {
+  abstract ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  abstract consume(options: ConsumeOptions): Promise<ConsumerHandle>;
+  abstract close(): Promise<void>;
+}
+
+/** Topics of the platform (infra/kafka/create-topics.sh creates the same). */
+export const TOPICS = {
+  interactions: 'crm.interactions.v1',
+  interactionsDlq: 'crm.interactions.dlq.v1',
+  customerViews: 'crm.customer-views.v1',
+  relationshipChanges: 'crm.relationship-changes.v1',
+} as const;
+
+/** The topic names a deployment uses (the defaults, or prefixed ones for tests and tenants). */
+export type TopicNames = { [K in keyof typeof TOPICS]: string };
+
+export const platformTopics = (partitions = 6, names: TopicNames = TOPICS): TopicSpec[] => [
+  { topic: names.interactions, partitions },
+  { topic: names.interactionsDlq, partitions: 1 },
+  { topic: names.customerViews, partitions, config: { 'cleanup.policy': 'compact' } },
+  { topic: names.relationshipChanges, partitions },
+];

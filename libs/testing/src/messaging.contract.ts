@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, MessageBroker, MessagePublisher } from '@crm/messaging';
+import { waitFor } from './async.helpers';
+
+export interface MessagingFixture {
+  broker: MessageBroker;
+  publisher: MessagePublisher;
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * The behaviour every messaging adapter must have. Each test uses its own topic and group,
+ * so the suite can share one real broker.
+ */
+export function messagingContract(name: string, factory: () => Promise<MessagingFixture>, { timeoutMs = 30_000 } = {}): void {
+  describe(`Messaging contract: ${name}`, () => {
+    let fixture: MessagingFixture;
+    let topic: string;
+
+    beforeEach(async () => {
+      fixture = await factory();
+      topic = `contract-${randomUUID()}`;
+      await fixture.broker.ensureTopics([{ topic, partitions: 3 }]);
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('delivers every message with its key and headers, in order per key', async () => {
+      const received: IncomingMessage[] = [];
+      const consumer = await fixture.broker.consume({ topic, groupId: `g-${randomUUID()}`, eachBatch: async (b) => void received.push(...b.messages) });
+      const keys = ['a', 'b', 'c', 'd'];
+      const messages = Array.from({ length: 40 }, (_, i) => ({ key: keys[i % 4], value: String(i), headers: { eventId: `e-${i}` } }));
+      await fixture.publisher.publish(topic, messages.slice(0, 20));
+      await fixture.publisher.publish(topic, messages.slice(20));
+      await waitFor(() => received.length >= 40, { timeoutMs, message: '40 messages' });
+      await consumer.stop();
+      expect(received).toHaveLength(40);
+      for (const key of keys) {
+        const values = received.filter((m) => m.key === key).map((m) => Number(m.value));
+        expect(values).toEqual([...values].sort((x, y) => x - y));
+        expect(new Set(received.filter((m) => m.key === key).map((m) => m.partition)).size).toBe(1);
+      }
+      expect(received.find((m) => m.value === '7')?.headers.eventId).toBe('e-7');
+    }, timeoutMs * 2);
+
+    it('redelivers a batch whose handler failed, then moves on', async () => {
+      const seen: string[] = [];
+      let failures = 0;
+      const consumer = await fixture.broker.consume({
+        topic,
+        groupId: `g-${randomUUID()}`,
+        eachBatch: async (b) => {
+          if (failures === 0 && b.messages.some((m) => m.value === 'poison-once')) {
+            failures++;
+            throw new Error('transient');
+          }
+          seen.push(...b.messages.map((m) => m.value ?? ''));
+        },
+      });
+      await fixture.publisher.publish(topic, [{ key: 'k', value: 'first' }, { key: 'k', value: 'poison-once' }, { key: 'k', value: 'last' }]);
+      await waitFor(() => seen.includes('last'), { timeoutMs, message: 'redelivery' });
+      await consumer.stop();
+      expect(failures).toBe(1);
+      expect(seen.filter((v) => v === 'poison-once')).toHaveLength(1);
+    }, timeoutMs * 2);
+
+    it('resumes a group from its committed offsets', async () => {
+      const groupId = `g-${randomUUID()}`;
+      const first: string[] = [];
+      const c1 = await fixture.broker.consume({ topic, groupId, eachBatch: async (b) => void first.push(...b.messages.map((m) => m.value ?? '')) });
+      await fixture.publisher.publish(topic, [{ key: 'x', value: '1' }, { key: 'y', value: '2' }]);
+      await waitFor(() => first.length >= 2, { timeoutMs, message: 'first two' });
+      await c1.stop();
+      const second: string[] = [];
+      const c2 = await fixture.broker.consume({ topic, groupId, eachBatch: async (b) => void second.push(...b.messages.map((m) => m.value ?? '')) });
+      await fixture.publisher.publish(topic, [{ key: 'x', value: '3' }]);
+      await waitFor(() => second.includes('3'), { timeoutMs, message: 'third' });
+      await c2.stop();
+      expect(second).toEqual(['3']);
+    }, timeoutMs * 3);
+
+    it('shares partitions among the members of one group, each message to one member', async () => {
+      const groupId = `g-${randomUUID()}`;
+      const byMember: string[][] = [[], []];
+      const members = [];
+      for (const bucket of byMember) {
+        members.push(await fixture.broker.consume({ topic, groupId, eachBatch: async (b) => void bucket.push(...b.messages.map((m) => m.value ?? '')) }));
+      }
+      const values = Array.from({ length: 60 }, (_, i) => String(i));
+      await fixture.publisher.publish(topic, values.map((v) => ({ key: `k-${v}`, value: v })));
+      await waitFor(() => byMember[0].length + byMember[1].length >= 60, { timeoutMs, message: '60 messages across the group' });
+      await Promise.all(members.map((m) => m.stop()));
+      expect([...byMember[0], ...byMember[1]].sort()).toEqual([...values].sort());
+    }, timeoutMs * 3);
+  });
+}
