@@ -157,3 +157,16 @@ export class EventIdConflictError extends EventStoreError {
     this.name = 'EventIdConflictError';
   }
 }
+
+/**
+ * The store cannot be reached or did not answer in time (connection refused, node not leader,
+ * deadline exceeded). The same call may succeed later; an append may or may not have been
+ * stored, so retry it with the same event ids (idempotency makes that safe).
+ */
+export class EventStoreUnavailableError extends EventStoreError {
+  readonly retriable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`Event store unavailable: ${message}`, options);
+    this.name = 'EventStoreUnavailableError';
+  }
+}

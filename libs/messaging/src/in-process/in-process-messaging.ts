@@ -27,24 +27,35 @@ export function partitionFor(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
+interface PartitionLog {
+  /** Offset of messages[0]: older messages were dropped by retention. */
+  base: number;
+  messages: IncomingMessage[];
+}
+
 /**
  * The embedded bus: partitioned topics in memory with consumer groups, committed offsets and
  * at-least-once redelivery, the semantics of the Kafka adapter in one process. Nothing is
  * durable: in the embedded mode the event store is the durable log and this only fans out.
+ * Retention keeps the last `retainPerPartition` messages, like a size-bounded Kafka topic;
+ * a group that fell further behind resumes at the oldest retained message.
  */
 export class InProcessBus {
-  private readonly topics = new Map<string, IncomingMessage[][]>();
+  private readonly topics = new Map<string, PartitionLog[]>();
   private readonly committed = new Map<string, number>();
   private readonly groups = new Map<string, Member[]>();
   private readonly signal = new EventEmitter().setMaxListeners(0);
   private nextMemberId = 0;
 
-  constructor(private readonly defaultPartitions = 6) {}
+  constructor(
+    private readonly defaultPartitions = 6,
+    private readonly retainPerPartition = 10_000,
+  ) {}
 
-  ensureTopic(spec: TopicSpec): IncomingMessage[][] {
+  ensureTopic(spec: TopicSpec): PartitionLog[] {
     let partitions = this.topics.get(spec.topic);
     if (!partitions) {
-      partitions = Array.from({ length: spec.partitions ?? this.defaultPartitions }, () => []);
+      partitions = Array.from({ length: spec.partitions ?? this.defaultPartitions }, () => ({ base: 0, messages: [] }));
       this.topics.set(spec.topic, partitions);
     }
     return partitions;
@@ -55,7 +66,13 @@ export class InProcessBus {
     for (const m of messages) {
       const partition = partitionFor(m.key, partitions.length);
       const log = partitions[partition];
-      log.push({ topic, partition, offset: String(log.length), key: m.key, value: m.value, headers: { ...(m.headers ?? {}) } });
+      const offset = log.base + log.messages.length;
+      log.messages.push({ topic, partition, offset: String(offset), key: m.key, value: m.value, headers: { ...(m.headers ?? {}) } });
+      if (log.messages.length > this.retainPerPartition) {
+        const drop = log.messages.length - this.retainPerPartition;
+        log.messages.splice(0, drop);
+        log.base += drop;
+      }
     }
     this.signal.emit('append');
   }
@@ -94,9 +111,10 @@ export class InProcessBus {
       for (const partition of member.partitions) {
         const log = this.ensureTopic({ topic: options.topic })[partition];
         const key = `${groupKey}\u0000${partition}`;
-        const from = this.committed.get(key) ?? (options.fromBeginning === false ? log.length : 0);
-        if (from >= log.length) continue;
-        const messages = log.slice(from, from + maxBatch);
+        const end = log.base + log.messages.length;
+        const from = Math.max(log.base, this.committed.get(key) ?? (options.fromBeginning === false ? end : 0));
+        if (from >= end) continue;
+        const messages = log.messages.slice(from - log.base, from - log.base + maxBatch);
         try {
           await options.eachBatch({ topic: options.topic, partition, messages });
           this.committed.set(key, from + messages.length);
