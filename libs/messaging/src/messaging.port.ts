@@ -32,6 +32,8 @@ export interface ConsumeOptions {
   groupId: string;
   /** Where a group without committed offsets starts. @defaultValue true */
   fromBeginning?: boolean;
+  /** Partitions handled at once by this member (order within each is kept). @defaultValue 3 */
+  concurrency?: number;
   /** Resolving commits the batch's offsets; throwing redelivers it. */
   eachBatch: (batch: MessageBatch) => Promise<void>;
 }

@@ -102,6 +102,8 @@ export class KafkaBroker extends MessageBroker {
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
+      // Partitions are independent (per-customer order lives inside one), so fold several at once.
+      partitionsConsumedConcurrently: options.concurrency ?? 3,
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {

@@ -1,0 +1,161 @@
+/**
+ * npm run bench:pipeline — events/s through relay → Kafka → projector → Redis on this
+ * machine, end-to-end latency (HTTP publish → visible in the query API) at half that rate,
+ * and the broker's own producer/consumer limit measured in the same run.
+ *
+ * Needs Kafka and Redis (npm run infra:local). Options: --events=N (default 50,000),
+ * --latency-seconds=N (default 10), --customers=N (default 5,000).
+ */
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join, sep } from 'node:path';
+import { Command } from 'commander';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@crm/config';
+import { InteractionEvent, streamIdFor } from '@crm/contracts';
+import { SqliteEventStore, toNewEvent } from '@crm/event-store';
+import { createServiceApp } from '@crm/infrastructure';
+import { IngestModule } from '@crm/ingest-api';
+import { ProjectorModule, ProjectorService } from '@crm/projector';
+import { QueryModule } from '@crm/query-api';
+import { ReadStore, RedisReadStore } from '@crm/read-store';
+import { RelayModule } from '@crm/relay';
+import { tempDir } from '@crm/testing';
+
+const options = new Command('bench:pipeline')
+  .option('--events <n>', 'events for the throughput phase', (v) => Number.parseInt(v, 10), 50_000)
+  .option('--customers <n>', 'distinct customers', (v) => Number.parseInt(v, 10), 5_000)
+  .option('--latency-seconds <n>', 'duration of the latency phase', (v) => Number.parseInt(v, 10), 10)
+  .parse()
+  .opts<{ events: number; customers: number; latencySeconds: number }>();
+
+// bench/ from the sources, dist/bench/ once compiled.
+const ROOT = __dirname.split(`${sep}dist${sep}`)[0].replace(new RegExp(`${sep === '\\' ? '\\\\' : sep}bench$`), '');
+const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function event(i: number, customers: number, customerId = `C-${i % customers}`): InteractionEvent {
+  return {
+    eventId: randomUUID(),
+    type: 'PurchaseMade',
+    schemaVersion: 1,
+    customerId,
+    occurredAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+    source: 'bench',
+    data: { orderId: `O-${i}`, amount: 1000 + (i % 5000), currency: 'EUR', productCategory: ['books', 'music', 'games'][i % 3], productId: `P-${i % 97}`, quantity: 1 },
+  };
+}
+
+async function main() {
+  const id = randomUUID().slice(0, 8);
+  const dir = tempDir('crm-bench-pipeline-');
+  const env = {
+    DATA_DIR: dir.path,
+    EVENT_STORE: 'sqlite',
+    TRANSPORT: 'kafka',
+    READ_STORE: 'redis',
+    KAFKA_BROKERS: brokers,
+    REDIS_URL: redisUrl,
+    KAFKA_TOPIC_PREFIX: `bench-${id}.`,
+    REDIS_KEY_PREFIX: `bench-${id}:`,
+    PROJECTOR_GROUP_ID: `bench-${id}`,
+    PROJECTOR_BATCH_SIZE: '1000',
+    STORE_POLL_MS: '10',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+  };
+  const config = loadConfig(env);
+  let app: NestExpressApplication | null = null;
+  const views: ReadStore = await RedisReadStore.connect({ url: redisUrl, keyPrefix: env.REDIS_KEY_PREFIX });
+  try {
+    // Phase 1: a backlog of N events in the store, then time relay → Kafka → projector → Redis.
+    const store = SqliteEventStore.open({ dataDir: dir.path });
+    const backlog = Array.from({ length: options.events }, (_, i) => event(i, options.customers));
+    for (let i = 0; i < backlog.length; i += 1000) {
+      const chunk = backlog.slice(i, i + 1000);
+      const byStream = new Map<string, InteractionEvent[]>();
+      for (const e of chunk) byStream.set(streamIdFor(e.customerId), [...(byStream.get(streamIdFor(e.customerId)) ?? []), e]);
+      for (const [stream, events] of byStream) await store.appendToStream(stream, events.map(toNewEvent));
+    }
+    await store.close();
+    const messageBytes = Buffer.byteLength(JSON.stringify({ ...backlog[0], revision: 0, position: 1, recordedAt: new Date().toISOString() }));
+
+    app = await createServiceApp('bench', config, [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    const projector = app.get(ProjectorService);
+    const applied = async () => ((await projector.status()) as { applied: number }).applied;
+    // The clock starts at the first folded batch: app start-up and the group join are not throughput.
+    let first = 0;
+    while ((first = await applied()) === 0) await new Promise((r) => setTimeout(r, 2));
+    const started = performance.now();
+    while ((await applied()) < options.events) await new Promise((r) => setTimeout(r, 5));
+    const seconds = (performance.now() - started) / 1000;
+    const sustained = (options.events - first) / seconds;
+
+    // Phase 2: HTTP publishes at half the sustained rate; latency until the view shows the event.
+    const { port } = app.getHttpServer().address() as { port: number };
+    const base = `http://127.0.0.1:${port}`;
+    const rate = sustained / 2;
+    const batchEvery = 50; // ms
+    const perTick = Math.max(1, Math.round((rate * batchEvery) / 1000));
+    const latencies: number[] = [];
+    const pending: Promise<void>[] = [];
+    const phaseEnd = performance.now() + options.latencySeconds * 1000;
+    let i = options.events;
+    while (performance.now() < phaseEnd) {
+      const tick = performance.now();
+      // One sampled customer per tick (fresh id), the rest background load on existing customers.
+      const sample = event(i++, options.customers, `L-${randomUUID()}`);
+      const batch = [sample, ...Array.from({ length: perTick - 1 }, () => event(i++, options.customers))];
+      pending.push(
+        (async () => {
+          const t0 = performance.now();
+          const res = await fetch(`${base}/v1/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: batch }) });
+          if (res.status !== 202) throw new Error(`publish answered ${res.status}`);
+          while (!(await views.getView(sample.customerId))) await new Promise((r) => setTimeout(r, 2));
+          latencies.push(performance.now() - t0);
+        })(),
+      );
+      const wait = batchEvery - (performance.now() - tick);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await Promise.all(pending);
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+    const achieved = (i - options.events) / options.latencySeconds;
+
+    await app.close();
+    app = null;
+
+    // Phase 3: the broker's own limit, same record count and size, same machine, same run.
+    const perf = JSON.parse(
+      execFileSync('bash', [join(ROOT, 'infra/kafka/perf.sh'), '--json', String(options.events), String(messageBytes)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')
+        .pop()!,
+    );
+
+    const round = (n: number) => Math.round(n).toLocaleString('en-US');
+    console.log(`\nPipeline benchmark: ${options.events.toLocaleString('en-US')} events, ${options.customers.toLocaleString('en-US')} customers, ~${messageBytes} B per message, 6 partitions, one relay + one projector in one Node process\n`);
+    console.table([
+      { measure: 'relay → Kafka → projector → Redis (events/s)', value: round(sustained), aim: '≥ 30,000', verdict: sustained >= 30_000 ? 'PASS' : 'BELOW' },
+      { measure: 'broker alone: producer, acks=all (records/s)', value: round(perf.producer.recordsPerSec), aim: 'limit', verdict: `pipeline at ${Math.round((100 * sustained) / perf.producer.recordsPerSec)} %` },
+      { measure: 'broker alone: consumer (records/s)', value: round(perf.consumer.recordsPerSec), aim: 'limit', verdict: '' },
+      { measure: `HTTP publish rate in latency phase (events/s, target ${round(rate)})`, value: round(achieved), aim: '½ sustained', verdict: '' },
+      { measure: 'end-to-end latency p50 (ms)', value: pct(50).toFixed(1), aim: '', verdict: '' },
+      { measure: 'end-to-end latency p99 (ms)', value: pct(99).toFixed(1), aim: '≤ 250', verdict: pct(99) <= 250 ? 'PASS' : 'BELOW' },
+      { measure: 'latency samples', value: String(latencies.length), aim: '', verdict: '' },
+    ]);
+  } finally {
+    await app?.close();
+    await views.clear();
+    await views.close();
+    dir.remove();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
