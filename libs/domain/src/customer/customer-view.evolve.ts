@@ -1,0 +1,136 @@
+/**
+ * evolve / evaluate / foldEvents: the customer view as a deterministic function of the SET of
+ * its events (plus an as-of time). Application order is (occurredAt, position, eventId).
+ * In-order events apply incrementally; a late event (earlier key than the last applied, or
+ * earlier than the clock an evaluate moved to) re-folds the retained compact log.
+ */
+import type { StoredInteractionEvent } from '@crm/contracts';
+import { CustomerMismatchError, InvalidEventError } from '../domain.errors';
+import type { RelationshipPolicy } from '../policy';
+import type { CustomerView, EventFact } from './customer-view.types';
+import { initialView } from './customer-view.initial';
+import { advance, step } from './customer-view.rules';
+import { finalize } from './customer-view.summary';
+import { compareFacts, toFact } from './event-fact';
+
+// The applied ids are the log's ids. A redelivered stored event has the same key
+// (occurredAt, position, eventId) as its first delivery, so it never lands on the fast path
+// (key after the last applied); only events at or before the last key need the id scan.
+function hasApplied(log: readonly EventFact[], id: string): boolean {
+  for (let i = log.length - 1; i >= 0; i--) if (log[i].id === id) return true;
+  return false;
+}
+
+function isAfterLast(view: CustomerView, fact: EventFact): boolean {
+  const last = view.log[view.log.length - 1];
+  return last === undefined || (compareFacts(last, fact) < 0 && fact.t >= view.state.clockMs);
+}
+
+/** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
+function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null): CustomerView {
+  const v = initialView(customerId, policy);
+  for (const f of facts) step(v, f, policy);
+  if (facts.length > 0) {
+    if (advanceTo !== null && advanceTo > v.state.clockMs) advance(v, advanceTo, policy);
+    finalize(v, policy);
+  }
+  return v;
+}
+
+function insertSorted(log: readonly EventFact[], fact: EventFact): EventFact[] {
+  let i = log.length;
+  while (i > 0 && compareFacts(log[i - 1], fact) > 0) i--;
+  return [...log.slice(0, i), fact, ...log.slice(i)];
+}
+
+function checkCustomer(view: CustomerView, event: StoredInteractionEvent): void {
+  if (event.customerId !== view.customerId) throw new CustomerMismatchError(view.customerId, event.customerId, event.eventId);
+}
+
+/**
+ * Applies one event to `view`, mutating it (the projector's hot path: it owns the view it
+ * loaded). Returns false when the event was already applied (nothing changed).
+ */
+export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): boolean {
+  checkCustomer(view, event);
+  const fact = toFact(event);
+  const inOrder = isAfterLast(view, fact);
+  const applied = !inOrder && hasApplied(view.log, fact.id);
+  if (view.policyVersion !== policy.policyVersion) {
+    // A new policy is a reason to replay: re-fold everything under it.
+    const log = applied ? view.log : insertSorted(view.log, fact);
+    Object.assign(view, replay(view.customerId, log, policy, view.eventCount > 0 ? view.state.clockMs : null));
+    return true;
+  }
+  if (applied) return false;
+  if (inOrder) {
+    step(view, fact, policy);
+    finalize(view, policy);
+    return true;
+  }
+  Object.assign(view, replay(view.customerId, insertSorted(view.log, fact), policy, view.state.clockMs));
+  return true;
+}
+
+function clonePlain<T>(x: T): T {
+  if (x === null || typeof x !== 'object') return x;
+  if (Array.isArray(x)) return x.map(clonePlain) as T;
+  const out: Record<string, unknown> = {};
+  for (const k in x) out[k] = clonePlain((x as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+/** A copy safe to mutate: log entries (facts) are immutable and shared, everything else copied. */
+export function cloneView(view: CustomerView): CustomerView {
+  const { log, ...rest } = view;
+  return { ...clonePlain(rest), log: log.slice() };
+}
+
+/** Pure: returns a new view with the event applied, or the same view when it was already applied. */
+export function evolve(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): CustomerView {
+  checkCustomer(view, event);
+  if (view.policyVersion === policy.policyVersion) {
+    const t = Date.parse(event.occurredAt);
+    const last = view.log[view.log.length - 1];
+    // Only an event not after the last applied one can be a redelivery.
+    const maybeApplied = last !== undefined && (t < last.t || (t === last.t && event.position <= last.p) || t < view.state.clockMs);
+    if (maybeApplied && hasApplied(view.log, event.eventId)) return view;
+  }
+  const next = cloneView(view);
+  evolveInPlace(next, event, policy);
+  return next;
+}
+
+/**
+ * The view as of `asOf`: time rules (inactivity and volume-decline dissolution, SLA breach,
+ * tenure-based commitment and identification, recency) applied up to that instant. An asOf
+ * earlier than the view's clock rebuilds the view from the events that occurred by then.
+ */
+export function evaluate(view: CustomerView, asOf: string, policy: RelationshipPolicy): CustomerView {
+  const at = Date.parse(asOf);
+  if (!Number.isFinite(at)) throw new InvalidEventError('(evaluate)', `asOf is not a date: ${asOf}`);
+  if (view.eventCount === 0) return view.policyVersion === policy.policyVersion ? view : initialView(view.customerId, policy);
+  if (view.policyVersion !== policy.policyVersion || at < view.state.clockMs) {
+    return replay(view.customerId, view.log.filter((f) => f.t <= at), policy, at);
+  }
+  const next = cloneView(view);
+  advance(next, at, policy);
+  finalize(next, policy);
+  return next;
+}
+
+/** Full replay of a customer's events in any order (duplicates by eventId count once). */
+export function foldEvents(
+  customerId: string,
+  events: Iterable<StoredInteractionEvent>,
+  policy: RelationshipPolicy,
+): CustomerView {
+  const byId = new Map<string, EventFact>();
+  for (const event of events) {
+    if (event.customerId !== customerId) throw new CustomerMismatchError(customerId, event.customerId, event.eventId);
+    const fact = toFact(event);
+    const seen = byId.get(fact.id);
+    if (seen === undefined || compareFacts(fact, seen) < 0) byId.set(fact.id, fact);
+  }
+  return replay(customerId, [...byId.values()].sort(compareFacts), policy, null);
+}

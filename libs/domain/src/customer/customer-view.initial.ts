@@ -1,0 +1,109 @@
+import { EVENT_TYPES, InteractionEventType } from '@crm/contracts';
+import type { RelationshipPolicy } from '../policy';
+import type { CustomerView, LoyalTrait } from './customer-view.types';
+
+const noTrait = (): LoyalTrait => ({ value: false, evidence: {} });
+
+/** The view of a customer before any event: no stage history yet (the first event creates it). */
+export function initialView(customerId: string, policy: RelationshipPolicy): CustomerView {
+  const { priorPositive, priorNegative } = policy.trust.score;
+  const prior = Math.round((100 * priorPositive) / (priorPositive + priorNegative));
+  const eventCounts = {} as Record<InteractionEventType, number>;
+  for (const type of EVENT_TYPES) eventCounts[type] = 0;
+  return {
+    customerId,
+    policyVersion: policy.policyVersion,
+    firstSeenAt: null,
+    lastEventAt: null,
+    asOf: null,
+    position: -1,
+    eventCount: 0,
+    eventCounts,
+    acquisitionChannel: null,
+    currency: null,
+    historicalValue: 0,
+    foreignCurrencies: {},
+    lifecycle: {
+      stage: 'awareness',
+      since: null,
+      transitions: [],
+      winBacks: 0,
+      dissolvedBy: null,
+      assessment: {
+        development: 'flat',
+        quality: { trustStage: 'calculus', satisfactionAverage: null, npsClass: null, openComplaints: 0 },
+        behaviour: { interactions: 0, contacts: 0, inboundContacts: 0, outboundContacts: 0, purchases: 0, complaints: 0 },
+        value: { frequency: 0, scope: 0, monetary: 0 },
+      },
+    },
+    trust: {
+      stage: 'calculus',
+      since: null,
+      competence: prior,
+      benevolence: prior,
+      integrity: prior,
+      evidence: {
+        competence: { positive: 0, negative: 0 },
+        benevolence: { positive: 0, negative: 0 },
+        integrity: { positive: 0, negative: 0 },
+      },
+      transitions: [],
+      violations: [],
+    },
+    loyalty: {
+      behavioural: {
+        recencyDays: null,
+        frequency: 0,
+        monetary: 0,
+        purchaseCount: 0,
+        purchaseValue: 0,
+        firstPurchaseAt: null,
+        lastPurchaseAt: null,
+        tenureDays: 0,
+        categories: [],
+        repeatPurchaseRate: 0,
+      },
+      affective: { satisfactionAverage: null, satisfactionTrend: 'flat', positiveShare: 0, negativeShare: 0, wordOfMouth: 0 },
+      conative: { recommendLikelihood: null, npsClass: null, referrals: 0 },
+      cognitive: { competitorOffersDeclined: 0, competitors: [], repeatChoiceShare: 0 },
+      formationStage: 'cognition',
+      traits: {
+        regularRepeatPurchases: noTrait(),
+        buysSeveralCategories: noTrait(),
+        recommendsOthers: noTrait(),
+        resistsCompetitors: noTrait(),
+        toleratesFailure: noTrait(),
+      },
+    },
+    satisfaction: { ratings: 0, average: null, lastLevel: null, npsClass: null },
+    complaints: { filed: 0, resolved: 0, resolvedWithinSla: 0, recovered: 0, open: [] },
+    churnReason: null,
+    state: {
+      clockMs: 0,
+      firstSeenMs: 0,
+      episodeStartMs: null,
+      episodePurchases: 0,
+      episodeMaxGapMs: 0,
+      firstPurchaseMs: null,
+      purchaseTimes: [],
+      purchaseValues: [],
+      lastPurchaseMs: null,
+      trustSinceMs: 0,
+      trustInteractions: 0,
+      trustFirstInteractionMs: null,
+      trustLastInteractionMs: null,
+      ratingSum: 0,
+      recentRatings: [],
+      positiveSignals: 0,
+      negativeSignals: 0,
+      neutralSignals: 0,
+      categories: {},
+      repeatChoices: 0,
+      purchasesAfterComplaint: 0,
+      refundedOrders: [],
+      pendingFollowUps: [],
+      recentlyResolved: [],
+    },
+    log: [],
+  };
+}

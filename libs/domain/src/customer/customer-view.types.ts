@@ -1,0 +1,265 @@
+/**
+ * The view of one customer (relationship-model.md §2–§5). JSON-serialisable: plain objects,
+ * arrays, numbers, strings, booleans and null only, so a read store can keep it as a document.
+ */
+import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingScale } from '@crm/contracts';
+import type { LifecycleStage, LoyaltyFormationStage, TrustStage } from '../policy';
+
+/** What caused a lifecycle/trust change that no event caused: a time rule firing at its instant. */
+export const LIFECYCLE_RULES = [
+  'first-seen',
+  'first-purchase',
+  'repeat-purchases',
+  'commitment',
+  'relationship-ended',
+  'volume-decline',
+  'inactivity',
+  'win-back',
+] as const;
+export type LifecycleRule = (typeof LIFECYCLE_RULES)[number];
+
+export interface LifecycleTransition {
+  /** null for the creation of the customer (first event). */
+  from: LifecycleStage | null;
+  to: LifecycleStage;
+  /** The event that caused it; null when a time rule fired (inactivity, volume decline, tenure). */
+  eventId: string | null;
+  rule: LifecycleRule;
+  /** The event's occurredAt, or (time rule) the ISO instant at which the rule became true. */
+  occurredAt: string;
+}
+
+export type Development = 'up' | 'flat' | 'down';
+
+export interface LifecycleAssessment {
+  /** Trend of exchange volume: last volume window vs the one before, as of the view's asOf. */
+  development: Development;
+  quality: {
+    trustStage: TrustStage;
+    satisfactionAverage: number | null;
+    npsClass: NpsClass | null;
+    openComplaints: number;
+  };
+  behaviour: {
+    interactions: number;
+    contacts: number;
+    inboundContacts: number;
+    outboundContacts: number;
+    purchases: number;
+    complaints: number;
+  };
+  value: {
+    /** Purchases in the last tiers.valueWindowDays (365 by default). */
+    frequency: number;
+    /** Distinct product categories bought. */
+    scope: number;
+    /** historicalValue, minor units of the view currency. */
+    monetary: number;
+  };
+}
+
+export interface Evidence {
+  positive: number;
+  negative: number;
+}
+
+export type TrustViolationKind = 'sla-breach' | 'refund-after-resolution';
+
+export interface TrustViolation {
+  kind: TrustViolationKind;
+  complaintId: string;
+  /** The refund event; null for an SLA breach (a time rule). */
+  eventId: string | null;
+  occurredAt: string;
+  from: TrustStage;
+  to: TrustStage;
+}
+
+export interface TrustTransition {
+  from: TrustStage | null;
+  to: TrustStage;
+  eventId: string | null;
+  rule: 'first-seen' | 'knowledge' | 'identification' | TrustViolationKind;
+  occurredAt: string;
+}
+
+export type NpsClass = 'promoter' | 'passive' | 'detractor';
+export type Trend = 'up' | 'flat' | 'down';
+
+export interface SatisfactionLevel {
+  scale: RatingScale;
+  score: number;
+  zh: string;
+  en: string;
+}
+
+export interface LoyalTrait {
+  value: boolean;
+  /** The numbers the verdict rests on. */
+  evidence: Record<string, number | string | string[] | null>;
+}
+
+export interface LoyaltyTraits {
+  regularRepeatPurchases: LoyalTrait;
+  buysSeveralCategories: LoyalTrait;
+  recommendsOthers: LoyalTrait;
+  resistsCompetitors: LoyalTrait;
+  toleratesFailure: LoyalTrait;
+}
+
+export interface OpenComplaint {
+  complaintId: string;
+  severity: ComplaintSeverity;
+  category: ComplaintCategory;
+  filedAt: string;
+  /** ISO instant at which the policy SLA runs out. */
+  slaDeadline: string;
+  slaDeadlineMs: number;
+  /** The SLA ran out while it was open. */
+  breached: boolean;
+}
+
+export interface CurrencyTotals {
+  purchases: number;
+  purchaseValue: number;
+  refundValue: number;
+}
+
+/**
+ * One applied event, compact: everything a re-fold needs, nothing personal.
+ * `id` eventId, `t` occurredAt epoch ms, `at` occurredAt as published, `p` global position.
+ */
+export type EventFact = {
+  id: string;
+  t: number;
+  at: string;
+  p: number;
+} & (
+  | { k: 'CustomerRegistered'; ch: string }
+  | { k: 'ContactLogged'; dir: 'inbound' | 'outbound'; out: string; s: number | null; cid: string | null; fu: string | null }
+  | { k: 'PurchaseMade'; o: string; a: number; c: string; cat: string }
+  | { k: 'PurchaseRefunded'; o: string; a: number; c: string }
+  | { k: 'ComplaintFiled'; cid: string; sev: ComplaintSeverity; cat: ComplaintCategory }
+  | { k: 'ComplaintResolved'; cid: string; sla: boolean | null; acc: boolean }
+  | { k: 'SatisfactionRated'; sc: number; scale: RatingScale; rl: number | null }
+  | { k: 'ReferralMade' }
+  | { k: 'CompetitorOfferDeclined'; comp: string }
+  | { k: 'RelationshipEnded'; r: ChurnReason }
+);
+
+/** Running tallies the rules need; kept so that the fast path never rescans the log. */
+export interface CustomerViewState {
+  /** Instant (epoch ms) up to which time rules have been applied: max(last event, last evaluate). */
+  clockMs: number;
+  firstSeenMs: number;
+  /** Start of the current relationship episode: first purchase, or the last win-back. */
+  episodeStartMs: number | null;
+  episodePurchases: number;
+  /** Largest gap between consecutive purchases of the current episode. */
+  episodeMaxGapMs: number;
+  firstPurchaseMs: number | null;
+  /** occurredAt (epoch ms) of every purchase, ascending: the compact purchase history the windows search. */
+  purchaseTimes: number[];
+  /** Amount of each purchase in the view currency (0 for another currency), parallel to purchaseTimes. */
+  purchaseValues: number[];
+  lastPurchaseMs: number | null;
+  trustSinceMs: number;
+  /** Interactions counted for knowledge-based trust since the trust epoch (first seen or last violation). */
+  trustInteractions: number;
+  trustFirstInteractionMs: number | null;
+  trustLastInteractionMs: number | null;
+  ratingSum: number;
+  /** Last 2 × trendWindow normalised ratings, oldest first. */
+  recentRatings: number[];
+  positiveSignals: number;
+  negativeSignals: number;
+  neutralSignals: number;
+  categories: Record<string, number>;
+  repeatChoices: number;
+  purchasesAfterComplaint: number;
+  refundedOrders: string[];
+  pendingFollowUps: string[];
+  /** Resolved complaints still inside the refund-violation window. */
+  recentlyResolved: { complaintId: string; resolvedMs: number; violated: boolean }[];
+}
+
+export interface CustomerView {
+  customerId: string;
+  policyVersion: string;
+  firstSeenAt: string | null;
+  lastEventAt: string | null;
+  /** The instant the view's time rules reflect: the last event's occurredAt or a later evaluate asOf. */
+  asOf: string | null;
+  /** Highest global position among applied events (-1 when none). */
+  position: number;
+  eventCount: number;
+  eventCounts: Record<InteractionEventType, number>;
+  acquisitionChannel: string | null;
+  /** The currency of the first purchase; money in other currencies goes to foreignCurrencies. */
+  currency: string | null;
+  /** Net purchase value minus refunds, minor units of `currency`. */
+  historicalValue: number;
+  foreignCurrencies: Record<string, CurrencyTotals>;
+  lifecycle: {
+    stage: LifecycleStage;
+    since: string | null;
+    transitions: LifecycleTransition[];
+    winBacks: number;
+    dissolvedBy: 'relationship-ended' | 'volume-decline' | 'inactivity' | null;
+    assessment: LifecycleAssessment;
+  };
+  trust: {
+    stage: TrustStage;
+    since: string | null;
+    competence: number;
+    benevolence: number;
+    integrity: number;
+    evidence: { competence: Evidence; benevolence: Evidence; integrity: Evidence };
+    transitions: TrustTransition[];
+    violations: TrustViolation[];
+  };
+  loyalty: {
+    behavioural: {
+      recencyDays: number | null;
+      frequency: number;
+      monetary: number;
+      purchaseCount: number;
+      purchaseValue: number;
+      firstPurchaseAt: string | null;
+      lastPurchaseAt: string | null;
+      tenureDays: number;
+      categories: string[];
+      repeatPurchaseRate: number;
+    };
+    affective: {
+      satisfactionAverage: number | null;
+      satisfactionTrend: Trend;
+      positiveShare: number;
+      negativeShare: number;
+      /** (3·positive − 11·negative) / (3·positive + 11·negative), −1…1, 0 without signals. */
+      wordOfMouth: number;
+    };
+    conative: { recommendLikelihood: number | null; npsClass: NpsClass | null; referrals: number };
+    cognitive: { competitorOffersDeclined: number; competitors: string[]; repeatChoiceShare: number };
+    formationStage: LoyaltyFormationStage;
+    traits: LoyaltyTraits;
+  };
+  satisfaction: {
+    ratings: number;
+    average: number | null;
+    lastLevel: SatisfactionLevel | null;
+    npsClass: NpsClass | null;
+  };
+  complaints: {
+    filed: number;
+    resolved: number;
+    resolvedWithinSla: number;
+    /** Resolved within SLA and accepted by the customer: service recovery. */
+    recovered: number;
+    open: OpenComplaint[];
+  };
+  churnReason: ChurnReason | null;
+  state: CustomerViewState;
+  /** Every applied event, compact, in application order (occurredAt, position, eventId). */
+  log: EventFact[];
+}

@@ -1,0 +1,2 @@
+export * from './relationship.policy';
+export * from './parse-policy';

@@ -1,0 +1,157 @@
+/**
+ * The segmentation pass (relationship-model.md §4 tiers and lifetime value, §7 segments): one
+ * pure function from the per-customer summaries to the population report.
+ */
+import { BgNbdParams } from '../value/bg-nbd';
+import {
+  ClvEstimate,
+  ClvFitOptions,
+  ClvMethod,
+  ClvModel,
+  customerEquity,
+  customerLifetimeValue,
+  fitClvModel,
+  historicalAverageModel,
+} from '../value/clv';
+import { GammaGammaParams } from '../value/gamma-gamma';
+import { ClvPolicy, Tier, TierPolicy } from './segmentation.policy';
+import { assignTiers, countTiers } from './tiers';
+
+export interface SegmentInput {
+  customerId: string;
+  /** Repeat purchases (after the first). */
+  x: number;
+  /** Time of the last purchase since the first, in ClvPolicy.timeUnitDays units. */
+  tx: number;
+  /** Time from the first purchase to asOf, in ClvPolicy.timeUnitDays units. */
+  T: number;
+  /** Average value of the repeat purchases, minor units (0 when x = 0). */
+  zbar: number;
+  /** Value over TierPolicy.valueWindowDays up to asOf, minor units. */
+  value365: number;
+  /** Value to date, minor units. */
+  historicalValue: number;
+  lifecycleStage: string;
+  trustStage: string;
+  loyaltyStage: string;
+  /** Reason of the RelationshipEnded event when the customer is dissolved by one. */
+  churnReason?: string | null;
+}
+
+export interface SegmentationPolicy {
+  tiers: TierPolicy;
+  clv: ClvPolicy;
+}
+
+export type CustomerClv = ClvEstimate;
+
+export interface SegmentationReport {
+  asOf: string;
+  tiers: Record<string, Tier>;
+  fit: {
+    bgNbd: BgNbdParams | null;
+    gammaGamma: GammaGammaParams | null;
+    method: ClvMethod;
+    /** Why the method is not `bg-nbd-gamma-gamma`; null when it is. */
+    fallbackReason: string | null;
+  };
+  clv: Record<string, CustomerClv>;
+  counts: {
+    byLifecycleStage: Record<string, number>;
+    byTrustStage: Record<string, number>;
+    byTier: Record<Tier, number>;
+    byLoyaltyStage: Record<string, number>;
+  };
+  churn: {
+    /** Customers whose lifecycle stage is `dissolution`. */
+    dissolved: number;
+    /** dissolved / population (0 for an empty population). */
+    rate: number;
+    /** Dissolved customers by churn reason; `unspecified` when dissolved by inactivity or volume. */
+    byReason: Record<string, number>;
+  };
+  /** Σ (historicalValue + forwardValue) over all customers, minor units. */
+  customerEquity: number;
+}
+
+export const DISSOLUTION_STAGE = 'dissolution';
+export const UNSPECIFIED_CHURN_REASON = 'unspecified';
+
+export class DuplicateCustomerError extends Error {
+  readonly retriable = false;
+  constructor(readonly customerId: string) {
+    super(`segmentPopulation: customer ${customerId} appears more than once`);
+    this.name = 'DuplicateCustomerError';
+  }
+}
+
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function countBy(items: readonly SegmentInput[], key: (i: SegmentInput) => string): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(key(i), (counts.get(key(i)) ?? 0) + 1);
+  return Object.fromEntries([...counts.keys()].sort().map((k) => [k, counts.get(k) as number]));
+}
+
+function valuesFor(sorted: readonly SegmentInput[], model: ClvModel, policy: ClvPolicy): Record<string, CustomerClv> {
+  const clv: Record<string, CustomerClv> = {};
+  for (const c of sorted) {
+    const estimate = customerLifetimeValue(c, model, policy);
+    if (!Number.isFinite(estimate.forwardValue)) throw new RangeError(`non-finite forward value for customer ${c.customerId}`);
+    clv[c.customerId] = estimate;
+  }
+  return clv;
+}
+
+/**
+ * Deterministic: inputs are sorted by customerId first, so every sum, the fit (whose grouping
+ * follows input order) and every record's key order are the same for any permutation.
+ * `asOf` is carried into the report; the time-dependent quantities (T, value365) were computed
+ * for it by the caller.
+ */
+export function segmentPopulation(
+  inputs: readonly SegmentInput[],
+  asOf: string,
+  policy: SegmentationPolicy,
+  options: ClvFitOptions = {},
+): SegmentationReport {
+  if (Number.isNaN(Date.parse(asOf))) throw new RangeError(`segmentPopulation: asOf is not an ISO 8601 instant: ${asOf}`);
+  const sorted = [...inputs].sort((u, v) => compareIds(u.customerId, v.customerId));
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].customerId === sorted[i - 1].customerId) throw new DuplicateCustomerError(sorted[i].customerId);
+  }
+
+  const tiers = assignTiers(sorted, policy.tiers);
+  let model = fitClvModel(sorted, policy.clv, options);
+  let clv: Record<string, CustomerClv>;
+  try {
+    clv = valuesFor(sorted, model, policy.clv);
+  } catch (error) {
+    // A fitted model that cannot be evaluated for some customer (e.g. a series that does not
+    // converge) is not used for anyone: one method for the whole population keeps equity coherent.
+    model = historicalAverageModel(model.averageSpend, `applying ${model.method} failed: ${(error as Error).message}`);
+    clv = valuesFor(sorted, model, policy.clv);
+  }
+  const orderedTiers: Record<string, Tier> = {};
+  for (const c of sorted) orderedTiers[c.customerId] = tiers[c.customerId];
+
+  const dissolved = sorted.filter((c) => c.lifecycleStage === DISSOLUTION_STAGE);
+  return {
+    asOf,
+    tiers: orderedTiers,
+    fit: { bgNbd: model.bgNbd, gammaGamma: model.gammaGamma, method: model.method, fallbackReason: model.fallbackReason },
+    clv,
+    counts: {
+      byLifecycleStage: countBy(sorted, (c) => c.lifecycleStage),
+      byTrustStage: countBy(sorted, (c) => c.trustStage),
+      byTier: countTiers(orderedTiers),
+      byLoyaltyStage: countBy(sorted, (c) => c.loyaltyStage),
+    },
+    churn: {
+      dissolved: dissolved.length,
+      rate: sorted.length > 0 ? dissolved.length / sorted.length : 0,
+      byReason: countBy(dissolved, (c) => c.churnReason ?? UNSPECIFIED_CHURN_REASON),
+    },
+    customerEquity: customerEquity(Object.values(clv)),
+  };
+}
