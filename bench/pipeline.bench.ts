@@ -8,6 +8,8 @@
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join, sep } from 'node:path';
 import { Command } from 'commander';
@@ -21,7 +23,6 @@ import { ProjectorModule, ProjectorService } from '@crm/projector';
 import { QueryModule } from '@crm/query-api';
 import { ReadStore, RedisReadStore } from '@crm/read-store';
 import { RelayModule } from '@crm/relay';
-import { tempDir } from '@crm/testing';
 
 const options = new Command('bench:pipeline')
   .option('--events <n>', 'events for the throughput phase', (v) => Number.parseInt(v, 10), 50_000)
@@ -49,7 +50,7 @@ function event(i: number, customers: number, customerId = `C-${i % customers}`):
 
 async function main() {
   const id = randomUUID().slice(0, 8);
-  const dir = tempDir('crm-bench-pipeline-');
+  const dir = { path: mkdtempSync(join(tmpdir(), 'crm-bench-pipeline-')) };
   const env = {
     DATA_DIR: dir.path,
     EVENT_STORE: 'sqlite',
@@ -151,7 +152,7 @@ async function main() {
     await app?.close();
     await views.clear();
     await views.close();
-    dir.remove();
+    rmSync(dir.path, { recursive: true, force: true });
   }
 }
 

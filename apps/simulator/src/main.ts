@@ -109,9 +109,10 @@ async function main(argv: string[]): Promise<number> {
     );
     const target = summary.mode === 'post' ? ` -> ${o.url}` : summary.mode === 'file' ? ` -> ${o.out}` : ' (dry run)';
     process.stdout.write(`simulated ${o.customers} customers x ${o.days} days, seed ${o.seed}${target}\n${formatSummaryTable(summary)}\n`);
-    if (summary.rejected > 0) {
-      // The generator only produces valid events, so a rejection means generator and contract disagree.
-      process.stderr.write(`${summary.rejected} events were rejected by the ingest API (see the log above)\n`);
+    const refused = summary.rejected + summary.conflicts + summary.failed;
+    if (refused > 0) {
+      // The generator only produces valid events, so any refusal is worth a non-zero exit.
+      process.stderr.write(`${refused} events were not stored (rejected, conflicts or failures; see the log above)\n`);
       return 1;
     }
     return 0;

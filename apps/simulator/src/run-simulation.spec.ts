@@ -181,6 +181,46 @@ describe('runSimulation: retries and stops', () => {
   });
 });
 
+describe('runSimulation: 207 multi-status', () => {
+  /** Answers the first call with 207: `failing` customer's events failed (retriable or not). */
+  const multiStatus = (retriable: boolean) => {
+    let failing: string | undefined;
+    const server = fakeIngest((n, call) => {
+      if (n !== 0) return undefined;
+      failing = call.events[call.events.length - 1].customerId;
+      const results = call.events.map((e, index) =>
+        e.customerId === failing
+          ? { index, eventId: e.eventId, status: retriable ? 'failed' : 'conflict', error: { title: 'x', detail: 'y', retriable } }
+          : { index, eventId: e.eventId, status: 'stored' },
+      );
+      const stored = results.filter((r) => r.status === 'stored').length;
+      // The fake applies the stored ones by hand: scripted answers bypass its bookkeeping.
+      return json(207, { results, stored, duplicates: 0, conflicts: retriable ? 0 : results.length - stored, failed: retriable ? results.length - stored : 0 });
+    });
+    return { server, failing: () => failing! };
+  };
+
+  it('posts the retriable failures again, alone and before the lane moves on', async () => {
+    const { server, failing } = multiStatus(true);
+    const { delays, sleep } = noSleep();
+    const summary = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch, sleep, log: () => undefined });
+    const failedIds = server.calls[0].events.filter((e) => e.customerId === failing()).map((e) => e.eventId);
+    expect(server.calls[1].events.map((e) => e.eventId)).toEqual(failedIds);
+    expect(delays).toEqual([250]);
+    expect(summary).toMatchObject({ events: expected.length, stored: expected.length, failed: 0, conflicts: 0, retries: 1 });
+  });
+
+  it('counts and logs non-retriable conflicts without retrying them', async () => {
+    const { server, failing } = multiStatus(false);
+    const logs: string[] = [];
+    const summary = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch, log: (l) => logs.push(l) });
+    const conflicted = server.calls[0].events.filter((e) => e.customerId === failing()).length;
+    expect(summary).toMatchObject({ conflicts: conflicted, stored: expected.length - conflicted, retries: 0 });
+    expect(logs[0]).toMatch(/^conflict: /);
+    expect(formatSummaryTable(summary)).toMatch(new RegExp(`\\| conflicts +\\| +${conflicted} \\|`));
+  });
+});
+
 describe('runSimulation: dry run and file output', () => {
   it('counts per type without posting', async () => {
     const server = fakeIngest();

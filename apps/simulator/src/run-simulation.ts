@@ -63,7 +63,11 @@ export interface SimulationSummary {
   stored: number;
   duplicates: number;
   rejected: number;
-  /** Requests retried after a network error, 429 or 5xx. */
+  /** Events refused with 'conflict' (e.g. an eventId already used by another customer). */
+  conflicts: number;
+  /** Events that failed to store, after retries when the failure was retriable. */
+  failed: number;
+  /** Requests retried after a network error, 429, 5xx or retriable per-event failures. */
   retries: number;
   seconds: number;
   eventsPerSecond: number;
@@ -84,10 +88,15 @@ export class SimulationError extends Error {
   }
 }
 
+/**
+ * One entry of a batch response. 'conflict' and 'failed' come with 207 (some customers stored,
+ * some not); a 'failed' entry whose error is retriable is posted again.
+ */
 interface BatchResultEntry {
   index: number;
   eventId?: string;
-  status: 'stored' | 'duplicate' | 'rejected';
+  status: 'stored' | 'duplicate' | 'rejected' | 'conflict' | 'failed';
+  error?: { title?: string; detail?: string; retriable?: boolean };
   [detail: string]: unknown;
 }
 
@@ -111,7 +120,7 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
 
   if (options.dryRun) {
     const summary = summarizeHistory(history);
-    return finish({ mode: 'dry-run', events: summary.events, stored: 0, duplicates: 0, rejected: 0, retries: 0, byType: summary.byType });
+    return finish({ mode: 'dry-run', events: summary.events, stored: 0, duplicates: 0, rejected: 0, conflicts: 0, failed: 0, retries: 0, byType: summary.byType });
   }
 
   const progress = deps.progress;
@@ -125,7 +134,7 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
   try {
     if (options.out !== undefined) {
       const written = await writeNdjson(history, options.out, progress);
-      return finish({ mode: 'file', ...written, stored: 0, duplicates: 0, rejected: 0, retries: 0 });
+      return finish({ mode: 'file', ...written, stored: 0, duplicates: 0, rejected: 0, conflicts: 0, failed: 0, retries: 0 });
     }
     const publisher = new LanePublisher(options, deps.fetch ?? fetch, deps.sleep ?? sleep, log, progress);
     const posted = await publisher.publish(history);
@@ -212,8 +221,10 @@ class LanePublisher {
   private stored = 0;
   private duplicates = 0;
   private rejected = 0;
+  private conflicts = 0;
+  private failed = 0;
   private retries = 0;
-  private rejectionsLogged = 0;
+  private problemsLogged = 0;
 
   constructor(
     private readonly options: SimulationOptions,
@@ -249,6 +260,8 @@ class LanePublisher {
       stored: this.stored,
       duplicates: this.duplicates,
       rejected: this.rejected,
+      conflicts: this.conflicts,
+      failed: this.failed,
       retries: this.retries,
     };
   }
@@ -264,7 +277,7 @@ class LanePublisher {
   }
 
   private async post(batch: InteractionEvent[]): Promise<void> {
-    const body = JSON.stringify({ events: batch });
+    let pending = batch;
     for (let attempt = 0; ; attempt++) {
       if (this.failure !== undefined) return;
       let response: Response;
@@ -272,7 +285,7 @@ class LanePublisher {
         response = await this.fetchFn(this.endpoint, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
-          body,
+          body: JSON.stringify({ events: pending }),
         });
       } catch (error) {
         if (await this.retryOrFail(attempt, `network error: ${describeError(error)}`)) continue;
@@ -294,8 +307,12 @@ class LanePublisher {
         this.fail(new SimulationError(`unexpected response to a batch: HTTP ${response.status}, body ${text.slice(0, 300)}`, response.status, parsed ?? text));
         return;
       }
-      this.tally(batch, parsed);
-      return;
+      const retriable = this.tally(pending, parsed, attempt < this.maxRetries);
+      if (retriable.length === 0) return;
+      // Storage is atomic per customer, so the failed events are whole customers of the batch:
+      // posting just them again keeps each customer's order (stored ones would be duplicates).
+      pending = retriable;
+      if (!(await this.retryOrFail(attempt, `${retriable.length} events failed with a retriable error (HTTP ${response.status})`))) return;
     }
   }
 
@@ -316,20 +333,31 @@ class LanePublisher {
     this.failure ??= error;
   }
 
-  private tally(batch: InteractionEvent[], response: BatchResponse): void {
+  /** Counts a 2xx answer; returns the events to post again (retriable failures, when allowed). */
+  private tally(batch: InteractionEvent[], response: BatchResponse, mayRetry: boolean): InteractionEvent[] {
     const results = response.results ?? [];
     const count = (status: BatchResultEntry['status']) => results.filter((r) => r.status === status).length;
     this.stored += response.stored ?? count('stored');
     this.duplicates += response.duplicates ?? count('duplicate');
     this.rejected += response.rejected ?? count('rejected');
+    const again: InteractionEvent[] = [];
     for (const result of results) {
-      if (result.status !== 'rejected' || this.rejectionsLogged >= 5) continue;
-      this.rejectionsLogged++;
-      const { index, status: _status, ...details } = result;
-      this.log(`rejected: ${JSON.stringify({ ...details, type: batch[index]?.type, customerId: batch[index]?.customerId })}`);
+      const event = batch[result.index];
+      if (result.status === 'failed' && result.error?.retriable === true && mayRetry && event !== undefined) {
+        again.push(event);
+        continue;
+      }
+      if (result.status === 'conflict') this.conflicts++;
+      else if (result.status === 'failed') this.failed++;
+      else if (result.status !== 'rejected') continue;
+      if (this.problemsLogged >= 5) continue;
+      this.problemsLogged++;
+      const { index: _index, ...details } = result;
+      this.log(`${result.status}: ${JSON.stringify({ ...details, type: event?.type, customerId: event?.customerId })}`);
     }
-    this.acknowledged += batch.length;
+    this.acknowledged += batch.length - again.length;
     this.progress?.update(this.acknowledged);
+    return again;
   }
 }
 
@@ -369,6 +397,8 @@ export function formatSummaryTable(summary: SimulationSummary): string {
     ['stored', String(summary.stored)],
     ['duplicates', String(summary.duplicates)],
     ['rejected', String(summary.rejected)],
+    ['conflicts', String(summary.conflicts)],
+    ['failed', String(summary.failed)],
     ['retries', String(summary.retries)],
     ['seconds', summary.seconds.toFixed(2)],
     ['events/s', Math.round(summary.eventsPerSecond).toString()],
