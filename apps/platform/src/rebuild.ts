@@ -1,35 +1,40 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import { SingleBar, Presets } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
-import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
-import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
-import { ProjectionRunner, createCustomerProjection } from '@crm/projector';
-import { ReadStore, SqliteReadStore } from '@crm/read-store';
+import { CUSTOMER_STREAM_PREFIX, StoredInteractionEvent } from '@crm/contracts';
+import { toStoredInteractionEvent } from '@crm/event-store';
+import { openEventStore, openReadStore } from '@crm/infrastructure';
+import { InteractionMeasuresStore, ProjectionRunner, createCustomerProjection } from '@crm/projector';
+import { runSegmentation } from '@crm/query-api';
+import { ReadStore } from '@crm/read-store';
 import { assertPlatformNotRunning } from './platform-lock';
 
 /**
- * npm run rebuild: clears the views and replays the whole history through the projector.
+ * npm run rebuild: clears the views (and measures, segments, checkpoints) and replays the
+ * whole history through the current projection and policy, then runs the population pass.
  * Streams the log page by page, so memory stays flat however long the history is.
  */
 async function main(): Promise<void> {
   const options = new Command('rebuild')
     .description('Clear the read models and replay every event through the current projection')
     .option('--batch-size <n>', 'events per read-store commit', (v) => Number.parseInt(v, 10), 2000)
-    .option('--verify', 'compare a digest of the views before and after (they must be equal when the projection did not change)')
+    .option('--as-of <iso>', 'population pass as of this instant (default: now)')
+    .option('--verify', 'compare a digest of the views before and after (equal when neither the history nor the projection changed)')
     .option('--no-progress', 'no progress bar (for logs)')
     .parse()
-    .opts<{ batchSize: number; verify?: boolean; progress: boolean }>();
+    .opts<{ batchSize: number; asOf?: string; verify?: boolean; progress: boolean }>();
   const config = loadConfig();
-  assertPlatformNotRunning(config.DATA_DIR);
+  if (config.EVENT_STORE === 'sqlite') assertPlatformNotRunning(config.DATA_DIR);
 
-  const eventStore = SqliteEventStore.open({ dataDir: config.DATA_DIR, pollIntervalMs: config.STORE_POLL_MS });
-  const readStore = SqliteReadStore.open({ dataDir: config.DATA_DIR });
+  const eventStore = await openEventStore(config);
+  const readStore = await openReadStore(config);
   try {
     const before = options.verify ? await digestViews(readStore) : null;
-    const projection = createCustomerProjection();
-    const runner = new ProjectionRunner(eventStore, readStore, projection);
+    const projection = createCustomerProjection(config.POLICY_FILE);
+    const measures = new InteractionMeasuresStore(readStore);
+    const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied) => measures.apply(applied) });
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
     await readStore.clear();
 
@@ -38,30 +43,32 @@ async function main(): Promise<void> {
       Presets.shades_classic,
     );
     const started = performance.now();
+    const rate = (done: number) => Math.round(done / Math.max(0.001, (performance.now() - started) / 1000));
     if (options.progress) bar.start(total, 0, { rate: 0 });
     let done = 0;
-    let batch = [];
+    let batch: StoredInteractionEvent[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await runner.applyBatch(batch);
+      done += batch.length;
+      batch = [];
+      if (options.progress) bar.update(done, { rate: rate(done) });
+    };
     for await (const recorded of eventStore.readAll({ streamPrefix: CUSTOMER_STREAM_PREFIX })) {
       batch.push(toStoredInteractionEvent(recorded));
-      if (batch.length >= options.batchSize) {
-        await runner.applyBatch(batch);
-        done += batch.length;
-        batch = [];
-        if (options.progress) bar.update(done, { rate: Math.round(done / ((performance.now() - started) / 1000)) });
-      }
+      if (batch.length >= options.batchSize) await flush();
     }
-    if (batch.length > 0) await runner.applyBatch(batch);
-    done += batch.length;
-    if (options.progress) {
-      bar.update(done, { rate: Math.round(done / ((performance.now() - started) / 1000)) });
-      bar.stop();
-    }
+    await flush();
+    if (options.progress) bar.stop();
     const seconds = (performance.now() - started) / 1000;
     const views = await readStore.countViews();
     console.log(
-      `rebuilt ${views} views of projection ${projection.name}@${projection.version} from ${done} events in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(done / Math.max(seconds, 0.001))} events/s), checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+      `rebuilt ${views} views (${projection.version}) from ${done} events in ${seconds.toFixed(1)} s (${rate(done)} events/s), ` +
+        `checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
+    const asOf = new Date(options.asOf ?? Date.now()).toISOString();
+    const report = await runSegmentation(readStore, projection, asOf);
+    console.log(`population pass as of ${asOf}: ${report.population} customers, ${report.fit.method}, in ${report.computedInMs} ms`);
     if (before) {
       const after = await digestViews(readStore);
       console.log(before === after ? `verify: views identical (sha256 ${after.slice(0, 16)}…)` : `verify: views DIFFER (before ${before.slice(0, 16)}…, after ${after.slice(0, 16)}…)`);
@@ -73,9 +80,12 @@ async function main(): Promise<void> {
   }
 }
 
+/** Digest of the folded views, without the population segment (it depends on when the pass ran). */
 async function digestViews(readStore: ReadStore): Promise<string> {
   const hash = createHash('sha256');
-  for await (const record of readStore.scanViews()) hash.update(JSON.stringify(record)).update('\n');
+  for await (const record of readStore.scanViews<{ state: unknown; projectionVersion: string }>()) {
+    hash.update(JSON.stringify([record.customerId, record.position, record.view.projectionVersion, record.view.state])).update('\n');
+  }
   return hash.digest('hex');
 }
 

@@ -5,13 +5,18 @@ import type { StoredInteractionEvent } from '@crm/contracts';
  * relationship science: it folds events through whichever projection is bound here.
  */
 export abstract class CustomerProjection<V = unknown> {
-  /** Names the checkpoint; a new name after a breaking change forces a rebuild. */
+  /** Names the checkpoint. */
   abstract readonly name: string;
   /** Recorded with each view; a different version means the view is stale until replayed. */
   abstract readonly version: string;
   abstract initial(customerId: string): V;
-  /** Pure: returns the view with the event folded in. */
+  /**
+   * Returns the view with the event folded in. It may change `view` in place: the projector
+   * owns that object and never reuses it when evolve throws.
+   */
   abstract evolve(view: V, event: StoredInteractionEvent): V;
-  /** Values the list query filters on (lifecycle stage, tier, …). */
+  /** The view as of a time (rules that depend on time passing); pure. */
+  abstract evaluate(view: V, asOf: string): V;
+  /** Values the list query filters on (lifecycle stage, trust stage, …). */
   abstract indexes(view: V): Record<string, string>;
 }

@@ -5,7 +5,8 @@ import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } fr
 import { ReadStore, SqliteReadStore, ViewCommit } from '@crm/read-store';
 import { tempDir, waitFor } from '@crm/testing';
 import { ProjectedView, ProjectionRunner } from './projection-runner';
-import { CustomerSummaryView, SummaryProjection } from './summary.projection';
+import type { CustomerView } from '@crm/domain';
+import { RelationshipProjection } from './relationship.projection';
 
 const contact = (customerId: string, minute: number): InteractionEvent => ({
   eventId: randomUUID(),
@@ -40,7 +41,7 @@ describe('ProjectionRunner', () => {
   let dir: ReturnType<typeof tempDir>;
   let eventStore: SqliteEventStore;
   let readStore: SqliteReadStore;
-  const projection = new SummaryProjection();
+  const projection = new RelationshipProjection();
 
   beforeEach(() => {
     dir = tempDir('crm-projector-');
@@ -53,7 +54,7 @@ describe('ProjectionRunner', () => {
     dir.remove();
   });
 
-  const view = async (id: string) => (await readStore.getView<ProjectedView<CustomerSummaryView>>(id))?.view.state;
+  const view = async (id: string) => (await readStore.getView<ProjectedView<CustomerView>>(id))?.view.state;
 
   it('catches up from the checkpoint, then follows live appends', async () => {
     await publish(eventStore, [contact('a', 1), contact('b', 2), contact('a', 3)]);
@@ -98,6 +99,42 @@ describe('ProjectionRunner', () => {
     expect(await runner.applyBatch(events)).toMatchObject({ applied: 1, skipped: 0 });
     expect(await runner.applyBatch(events)).toMatchObject({ applied: 0, skipped: 1 });
     expect((await view('a'))?.eventCount).toBe(1);
+  });
+});
+
+describe('ProjectionRunner with a failing view function', () => {
+  it('skips the failing event, keeps the customer view free of its half-applied changes, and reports it', async () => {
+    const dir = tempDir('crm-projector-fail-');
+    const eventStore = SqliteEventStore.open({ dataDir: dir.path });
+    const readStore = SqliteReadStore.open({ dataDir: dir.path });
+    try {
+      const events = [contact('a', 1), contact('a', 2), contact('a', 3)];
+      await publish(eventStore, events);
+      const real = new RelationshipProjection();
+      // Mutates the view in place, then throws: the runner must not keep the mutation.
+      const poisoned = Object.create(real) as RelationshipProjection;
+      poisoned.evolve = (view, event) => {
+        if (event.eventId === events[1].eventId) {
+          view.eventCount += 1000;
+          throw new Error('view function bug');
+        }
+        return real.evolve(view, event);
+      };
+      const failures: string[] = [];
+      const runner = new ProjectionRunner(eventStore, readStore, poisoned, { onFailed: (f) => failures.push(f.event.eventId) });
+      const result = await runner.applyBatch(await collectStored(eventStore));
+      expect(result).toMatchObject({ applied: 2, failed: [{ event: { eventId: events[1].eventId } }] });
+      expect(failures).toEqual([events[1].eventId]);
+      const stored = await readStore.getView<ProjectedView<CustomerView>>('a');
+      expect(stored?.view.state.eventCount).toBe(2);
+      const clean = new RelationshipProjection();
+      const expected = [events[0], events[2]].reduce((v, e, i) => clean.evolve(v, { ...e, revision: i, position: 0, recordedAt: '' } as never), clean.initial('a'));
+      expect(stored?.view.state.lifecycle.stage).toBe(expected.lifecycle.stage);
+    } finally {
+      await eventStore.close();
+      await readStore.close();
+      dir.remove();
+    }
   });
 });
 

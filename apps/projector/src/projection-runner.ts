@@ -13,12 +13,25 @@ export interface ProjectionRunnerOptions {
   onCommit?: (result: BatchResult) => void | Promise<void>;
   /** Called for an event the view function failed on; the event is skipped. */
   onFailed?: (failure: FailedEvent) => void;
+  /**
+   * Runs before the views are committed with the events that were folded (e.g. the
+   * call-centre measures). It must be idempotent: after a crash the same events come again.
+   */
+  beforeCommit?: (applied: readonly StoredInteractionEvent[]) => Promise<void>;
+}
+
+/** Per-customer results of the latest population pass (tier, lifetime value), kept across events. */
+export interface ViewSegment {
+  asOf: string;
+  tier: string;
+  [more: string]: unknown;
 }
 
 /** The stored view: the projection's view plus the projection version that produced it. */
 export interface ProjectedView<V = unknown> {
   projectionVersion: string;
   state: V;
+  segment?: ViewSegment;
 }
 
 /** A change of an indexed value (lifecycle stage, trust stage, tier, …) and the event that caused it. */
@@ -83,9 +96,10 @@ export class ProjectionRunner<V> {
     const ids = [...new Set(events.map((e) => e.customerId))];
     const existing = await this.readStore.getViews<ProjectedView<V>>(ids);
     const changed = new Map<string, ViewRecord<ProjectedView<V>>>();
+    const appliedByCustomer = new Map<string, StoredInteractionEvent[]>();
     const changes: IndexChange[] = [];
     const failed: FailedEvent[] = [];
-    let applied = 0;
+    const applied: StoredInteractionEvent[] = [];
     let skipped = 0;
     for (const event of events) {
       const current = changed.get(event.customerId) ?? existing.get(event.customerId);
@@ -93,32 +107,58 @@ export class ProjectionRunner<V> {
         skipped++;
         continue;
       }
-      let state: V;
-      let indexes: Record<string, string>;
+      let next: ViewRecord<ProjectedView<V>>;
       try {
-        state = this.projection.evolve(current ? current.view.state : this.projection.initial(event.customerId), event);
-        indexes = this.projection.indexes(state);
+        next = this.fold(event.customerId, current, event);
       } catch (error) {
         failed.push({ event, error: error instanceof Error ? error : new Error(String(error)) });
         this.options.onFailed?.(failed[failed.length - 1]);
+        // evolve may have changed the view in place before it threw: start again from the stored one.
+        await this.restore(event.customerId, existing, changed, appliedByCustomer.get(event.customerId) ?? []);
         continue;
       }
-      changes.push(...diffIndexes(current?.indexes ?? {}, indexes, event));
-      changed.set(event.customerId, {
-        customerId: event.customerId,
-        position: event.position,
-        indexes,
-        view: { projectionVersion: this.projection.version, state },
-      });
-      applied++;
+      changes.push(...diffIndexes(current?.indexes ?? {}, next.indexes, event));
+      changed.set(event.customerId, next);
+      applied.push(event);
+      appliedByCustomer.set(event.customerId, [...(appliedByCustomer.get(event.customerId) ?? []), event]);
     }
+    await this.options.beforeCommit?.(applied);
     const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : this.checkpoint));
     const views = [...changed.values()];
     await this.readStore.commit({ views, checkpoint: last === null ? undefined : { name: this.checkpointName, position: last } });
     if (last !== null) this.checkpoint = last;
-    const result: BatchResult = { applied, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
+    const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
     await this.options.onCommit?.(result);
     return result;
+  }
+
+  /** One event folded into a customer's record; the population segment (tier) is carried over. */
+  private fold(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent): ViewRecord<ProjectedView<V>> {
+    const state = this.projection.evolve(current ? current.view.state : this.projection.initial(customerId), event);
+    const segment = current?.view.segment;
+    return {
+      customerId,
+      position: event.position,
+      indexes: { ...this.projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
+      view: { projectionVersion: this.projection.version, state, ...(segment ? { segment } : {}) },
+    };
+  }
+
+  private async restore(
+    customerId: string,
+    existing: Map<string, ViewRecord<ProjectedView<V>>>,
+    changed: Map<string, ViewRecord<ProjectedView<V>>>,
+    appliedInBatch: readonly StoredInteractionEvent[],
+  ): Promise<void> {
+    const stored = await this.readStore.getView<ProjectedView<V>>(customerId);
+    if (stored) existing.set(customerId, stored);
+    else existing.delete(customerId);
+    changed.delete(customerId);
+    let current = stored ?? undefined;
+    for (const event of appliedInBatch) {
+      current = this.fold(customerId, current, event);
+      changed.set(customerId, current);
+    }
   }
 
   /** Starts the catch-up-then-live loop from the stored checkpoint. */

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { CustomerProjection } from './customer-projection';
+import { ProjectionModule } from './projection.module';
 import { ProjectorService } from './projector.service';
-import { createCustomerProjection } from './create-customer-projection';
 
 /** Folds events into customer views. Needs the ports bound by InfrastructureModule. */
 @Module({
-  providers: [{ provide: CustomerProjection, useFactory: createCustomerProjection }, ProjectorService],
-  exports: [ProjectorService, CustomerProjection],
+  imports: [ProjectionModule],
+  providers: [ProjectorService],
+  exports: [ProjectorService],
 })
 export class ProjectorModule {}

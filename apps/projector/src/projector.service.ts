@@ -5,6 +5,7 @@ import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
 import { CustomerProjection } from './customer-projection';
+import { InteractionMeasuresStore } from './interaction-measures.store';
 import { KafkaProjector } from './kafka-projector';
 import { BatchResult, ProjectionRunner } from './projection-runner';
 
@@ -32,8 +33,10 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     health: HealthRegistry,
   ) {
     const embedded = config.TRANSPORT === 'in-process';
+    const measures = new InteractionMeasuresStore(readStore);
     this.runner = new ProjectionRunner(eventStore, readStore, projection, {
       batchSize: config.PROJECTOR_BATCH_SIZE,
+      beforeCommit: (applied) => measures.apply(applied),
       onFailed: ({ event, error }) => this.logger.error(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`),
       onCommit: embedded ? (result) => this.publishDownstream(result) : undefined,
     });

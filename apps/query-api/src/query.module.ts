@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { ProjectionModule } from '@crm/projector';
 import { CustomersController } from './http/customers.controller';
+import { MeasuresController } from './measures/measures.controller';
 import { GetCustomerViewHandler } from './queries/get-customer-view.query';
 import { ListCustomerViewsHandler } from './queries/list-customer-views.query';
+import { SegmentationService } from './segmentation/segmentation.service';
+import { SegmentsController } from './segmentation/segments.controller';
 
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
-  imports: [CqrsModule],
-  controllers: [CustomersController],
-  providers: [GetCustomerViewHandler, ListCustomerViewsHandler],
+  imports: [CqrsModule, ProjectionModule],
+  controllers: [CustomersController, SegmentsController, MeasuresController],
+  providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService],
+  exports: [SegmentationService],
 })
 export class QueryModule {}

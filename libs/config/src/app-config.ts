@@ -25,6 +25,10 @@ export const configSchema = z.object({
   PROJECTOR_BATCH_SIZE: positiveInt.max(100_000).default(500),
   /** How often the embedded event store is polled for appends made by another process. */
   STORE_POLL_MS: positiveInt.max(60_000).default(100),
+  /** JSON policy file (thresholds of the relationship model); unset = the default policy. Changing it means: npm run rebuild. */
+  POLICY_FILE: z.string().min(1).optional(),
+  /** How often the population pass (tiers, lifetime value, segments) runs; 0 = only on demand. */
+  SEGMENTATION_INTERVAL_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Adapter choices; unset means the mode's default (embedded: sqlite/sqlite/in-process, distributed: esdb/redis/kafka). */
   EVENT_STORE: z.enum(['sqlite', 'esdb']).optional(),

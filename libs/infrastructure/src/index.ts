@@ -7,3 +7,4 @@ export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './http/configure-http-app';
 export * from './create-service-app';
+export * from './open-read-store';

@@ -1,11 +1,12 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
-import { EventStore, SqliteEventStore } from '@crm/event-store';
+import { EventStore } from '@crm/event-store';
 import { InProcessBroker, InProcessBus, InProcessPublisher, KafkaBroker, KafkaPublisher, MessageBroker, MessagePublisher, createKafka } from '@crm/messaging';
-import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
+import { ReadStore } from '@crm/read-store';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
 import { openEventStore } from './open-event-store';
+import { openReadStore } from './open-read-store';
 import { TOPIC_NAMES, topicNames } from './topic-names';
 
 /** Closes the adapters last, after the apps' own shutdown hooks stopped using them. */
@@ -51,13 +52,7 @@ export class InfrastructureModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: TOPIC_NAMES, useValue: topicNames(config) },
         { provide: EventStore, useFactory: () => openEventStore(config) },
-        {
-          provide: ReadStore,
-          useFactory: () =>
-            config.READ_STORE === 'redis'
-              ? RedisReadStore.connect({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX })
-              : SqliteReadStore.open({ dataDir: config.DATA_DIR }),
-        },
+        { provide: ReadStore, useFactory: () => openReadStore(config) },
         { provide: MessagePublisher, useFactory: () => (kafka ? new KafkaPublisher(kafka) : new InProcessPublisher(bus!)) },
         { provide: MessageBroker, useFactory: () => (kafka ? new KafkaBroker(kafka) : new InProcessBroker(bus!)) },
         HealthRegistry,

@@ -14,3 +14,4 @@ export { summarizeHistory, type HistorySummary } from './history-summary';
 export { PERSONAS, PERSONA_PROFILES, type Persona, type PersonaProfile } from './personas';
 export { DEFAULT_SOURCES, SOURCE_ROLES, type SourceRole } from './simulation-catalog';
 export { SeededRandom, combineSeeds, hashString } from './seeded-random';
+export * from './synthetic-population';

@@ -1,38 +1,55 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { CustomerView } from '@crm/domain';
 import { notFoundProblem } from '@crm/infrastructure';
+import { CustomerProjection, ProjectedView } from '@crm/projector';
+import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
+import { presentListItem, presentTimeline, presentView } from './customer-view.presenter';
+import { AsOfRequestDto } from './customer-view.request.dto';
 import { FILTER_KEYS, ListCustomersRequestDto } from './list-customers.request.dto';
+
+type Record = ViewRecord<ProjectedView<CustomerView>>;
 
 @ApiTags('query')
 @Controller('v1/customers')
 export class CustomersController {
-  constructor(private readonly queryBus: QueryBus) {}
+  constructor(
+    private readonly queryBus: QueryBus,
+    @Inject(CustomerProjection) private readonly projection: CustomerProjection<CustomerView>,
+  ) {}
 
   @Get(':id')
-  @ApiOperation({ summary: "A customer's view and the global position it reflects" })
+  @ApiOperation({ summary: "A customer's view as of a time (default now) and the global position it reflects" })
   @ApiResponse({ status: 404, description: 'No event of this customer has been projected' })
-  async get(@Param('id') id: string) {
-    const record = await this.queryBus.execute(new GetCustomerViewQuery(id));
-    if (!record) throw notFoundProblem(`No customer ${id}`);
-    const { view, ...rest } = record as typeof record & { view: { projectionVersion: string; state: unknown } };
-    return { ...rest, projectionVersion: view.projectionVersion, view: view.state };
+  async get(@Param('id') id: string, @Query() query: AsOfRequestDto) {
+    const { record, state } = await this.evaluated(id, query.asOf);
+    return presentView(record, state);
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ summary: 'Every lifecycle and trust stage change with the event and rule that caused it' })
+  @ApiResponse({ status: 404, description: 'No event of this customer has been projected' })
+  async timeline(@Param('id') id: string, @Query() query: AsOfRequestDto) {
+    const { record, state } = await this.evaluated(id, query.asOf);
+    return presentTimeline(record, state);
   }
 
   @Get()
-  @ApiOperation({ summary: 'Customers page by page, filtered by indexed values' })
+  @ApiOperation({ summary: 'Customers page by page, filtered by lifecycle stage, trust stage, tier, loyalty stage (as of the last population pass or event)' })
   async list(@Query() query: ListCustomersRequestDto) {
     const filter = Object.fromEntries(FILTER_KEYS.filter((k) => query[k] !== undefined).map((k) => [k, query[k] as string]));
     const page = await this.queryBus.execute(new ListCustomerViewsQuery({ filter, limit: query.limit ?? 50, after: query.after }));
-    return {
-      total: page.total,
-      nextCursor: page.nextCursor,
-      items: page.items.map(({ view, ...rest }) => {
-        const projected = view as { projectionVersion: string; state: unknown };
-        return { ...rest, projectionVersion: projected.projectionVersion, view: projected.state };
-      }),
-    };
+    return { total: page.total, nextCursor: page.nextCursor, items: (page.items as Record[]).map(presentListItem) };
+  }
+
+  private async evaluated(id: string, asOf: string | undefined) {
+    const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
+    if (!record) throw notFoundProblem(`No customer ${id}`);
+    // The application layer reads the clock; the domain gets the time as an argument.
+    const at = asOf ? new Date(asOf).toISOString() : new Date().toISOString();
+    return { record, state: this.projection.evaluate(record.view.state, at) };
   }
 }

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { tempDir, waitFor } from '@crm/testing';
+import { PlatformHarness, contact, purchase, startPlatform } from './platform-harness';
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString();
+
+describe('relationship views over HTTP (embedded)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let platform: PlatformHarness;
+
+  beforeEach(async () => {
+    dir = tempDir('crm-e2e-rel-');
+    platform = await startPlatform(dir.path, { SEGMENTATION_INTERVAL_SEC: '0' });
+  });
+  afterEach(async () => {
+    await platform.close();
+    dir.remove();
+  });
+
+  const settled = async () => {
+    const head = (await platform.http.get('/health')).body.checks.eventStore.head as number;
+    await platform.projector.runner.waitForPosition(head, 5000);
+  };
+
+  it('walks a regular buyer up the lifecycle one step per event, explains each step, and answers as of a past date', async () => {
+    const customerId = `C-${randomUUID()}`;
+    const events = [
+      contact(customerId, { occurredAt: day(0) }),
+      purchase(customerId, { occurredAt: day(1) }),
+      purchase(customerId, { occurredAt: day(20) }, { productCategory: 'music' }),
+    ];
+    await platform.http.post('/v1/events/batch').send({ events }).expect(202);
+    await settled();
+
+    const now = await platform.http.get(`/v1/customers/${customerId}?asOf=${day(30)}`).expect(200);
+    expect(now.body.view.lifecycle.stage).toBe('expansion');
+    expect(now.body.view).not.toHaveProperty('log');
+
+    const timeline = await platform.http.get(`/v1/customers/${customerId}/timeline?asOf=${day(30)}`).expect(200);
+    const lifecycle = timeline.body.entries.filter((e: { kind: string }) => e.kind === 'lifecycle');
+    expect(lifecycle.map((e: { to: string }) => e.to)).toEqual(['awareness', 'exploration', 'expansion']);
+    expect(lifecycle.map((e: { eventId: string }) => e.eventId)).toEqual(events.map((e) => e.eventId));
+
+    const past = await platform.http.get(`/v1/customers/${customerId}?asOf=${day(5)}`).expect(200);
+    expect(past.body.view.lifecycle.stage).toBe('exploration');
+
+    // No purchase for 180 days after the last one: dissolved by inactivity, as of a later date.
+    const later = await platform.http.get(`/v1/customers/${customerId}?asOf=${day(230)}`).expect(200);
+    expect(later.body.view.lifecycle).toMatchObject({ stage: 'dissolution', dissolvedBy: 'inactivity' });
+
+    const bad = await platform.http.get(`/v1/customers/${customerId}?asOf=yesterday`).expect(400);
+    expect(bad.body.violations[0].path).toBe('asOf');
+  });
+
+  it('runs the population pass: segments, tiers in the list filter, customer equity', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `S-${String(i).padStart(2, '0')}`);
+    const events = ids.flatMap((id, i) => [purchase(id, { occurredAt: day(1) }, { amount: 1000 * (i + 1) }), purchase(id, { occurredAt: day(10) }, { amount: 500 })]);
+    await platform.http.post('/v1/events/batch').send({ events }).expect(202);
+    await settled();
+    const report = await platform.http.post(`/v1/segments/refresh?asOf=${day(30)}`).expect(200);
+    expect(report.body).toMatchObject({ asOf: day(30), population: 20 });
+    expect(report.body.counts.byTier.diamond + report.body.counts.byTier.gold).toBeGreaterThanOrEqual(1);
+    expect(report.body.customerEquity).toBeGreaterThan(0);
+    expect((await platform.http.get('/v1/segments').expect(200)).body.asOf).toBe(day(30));
+
+    const top = await platform.http.get('/v1/customers?tier=silver').expect(200);
+    expect(top.body.items.length).toBe(report.body.counts.byTier.silver);
+    expect(top.body.items.every((i: { tier: string }) => i.tier === 'silver')).toBe(true);
+    const view = await platform.http.get(`/v1/customers/S-19?asOf=${day(30)}`).expect(200);
+    expect(view.body.segment).toMatchObject({ asOf: day(30), tier: expect.any(String) });
+  });
+
+  it('counts an agent’s escalations against the team’s empowerment rate, per day', async () => {
+    const team = `T-${randomUUID().slice(0, 6)}`;
+    const escalating = `A-${randomUUID().slice(0, 6)}`;
+    const calm = `A-${randomUUID().slice(0, 6)}`;
+    const logged = (agentId: string, outcome: string, i: number) =>
+      contact(`M-${i}`, { occurredAt: day(3), data: { channel: 'phone', direction: 'inbound', agentId, teamId: team, durationSec: 100 + i, topic: 'billing', outcome } });
+    const events = [
+      ...Array.from({ length: 4 }, (_, i) => logged(calm, 'resolved', i)),
+      ...Array.from({ length: 4 }, (_, i) => logged(escalating, 'escalated', 10 + i)),
+    ];
+    await platform.http.post('/v1/events/batch').send({ events }).expect(202);
+    await settled();
+    const teamMeasures = await waitFor(async () => {
+      const res = await platform.http.get(`/v1/teams/${team}/measures`);
+      return res.body.total?.contacts === 8 ? res.body : undefined;
+    });
+    expect(teamMeasures.total.empowermentRate).toBeCloseTo(0.5);
+    const agent = await platform.http.get(`/v1/agents/${escalating}/measures?from=2026-01-04&to=2026-01-04`).expect(200);
+    expect(agent.body.total).toMatchObject({ contacts: 4, escalated: 4, empowermentRate: 0 });
+    const calmAgent = await platform.http.get(`/v1/agents/${calm}/measures`).expect(200);
+    expect(calmAgent.body.total.empowermentRate).toBe(1);
+    await platform.http.get(`/v1/agents/${calm}/measures?from=3rd`).expect(400);
+  });
+});

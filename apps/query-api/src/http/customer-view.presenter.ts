@@ -1,0 +1,43 @@
+import type { CustomerView } from '@crm/domain';
+import type { ProjectedView } from '@crm/projector';
+import type { ViewRecord } from '@crm/read-store';
+
+/** The view as downstream teams see it: the model without the fold's internal bookkeeping. */
+export function presentView(record: ViewRecord<ProjectedView<CustomerView>>, state: CustomerView) {
+  const { log: _log, state: _internal, ...view } = state;
+  return {
+    customerId: record.customerId,
+    position: record.position,
+    projectionVersion: record.view.projectionVersion,
+    asOf: state.asOf,
+    segment: record.view.segment ?? null,
+    view,
+  };
+}
+
+/** Every stage change and trust violation, oldest first, each with the event and rule behind it. */
+export function presentTimeline(record: ViewRecord<ProjectedView<CustomerView>>, state: CustomerView) {
+  const entries = [
+    ...state.lifecycle.transitions.map((t) => ({ kind: 'lifecycle' as const, ...t })),
+    ...state.trust.transitions.map((t) => ({ kind: 'trust' as const, ...t })),
+  ].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+  // The trust drops among the entries have rule = the violation kind; the details are here.
+  return { customerId: record.customerId, position: record.position, asOf: state.asOf, entries, trustViolations: state.trust.violations };
+}
+
+/** One line of a list page: the stages and tier, no full view. */
+export function presentListItem(record: ViewRecord<ProjectedView<CustomerView>>) {
+  const state = record.view.state;
+  return {
+    customerId: record.customerId,
+    position: record.position,
+    indexes: record.indexes,
+    lifecycleStage: state.lifecycle.stage,
+    trustStage: state.trust.stage,
+    loyaltyStage: state.loyalty.formationStage,
+    tier: record.view.segment?.tier ?? null,
+    historicalValue: state.historicalValue,
+    currency: state.currency,
+    lastEventAt: state.lastEventAt,
+  };
+}
