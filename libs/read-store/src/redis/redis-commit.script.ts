@@ -158,3 +158,65 @@ for key, pairsList in pairs(adds) do chunked('ZADD', key, pairsList) end
 if ARGV[2] == '1' then redis.call('HSET', checkpointsKey, ARGV[3], ARGV[4]) end
 return skipped
 `;
+
+/**
+ * The Lua script behind `RedisReadStore.putDocuments`: compare-and-set of a batch of documents in
+ * one atomic step. Same two phases as COMMIT_SCRIPT: phase 1 reads every stored version (and
+ * fails on a foreign or corrupt key) without writing; if any version differs from the expected
+ * one it returns the conflicting names and writes nothing; phase 2 only writes.
+ *
+ * The caller builds each stored value (`{expectedVersion + 1}\n{value JSON}`, see
+ * redis-read-store.keys.ts) and guarantees names are unique and versions are integers ≥ 0, so
+ * phase 2 cannot fail. Document keys are built here (not declared): standalone Redis only.
+ *
+ * ARGV: prefix, document count, then per document: name, expected version, stored value.
+ * Returns the conflicting names in batch order; an empty array when everything was written.
+ */
+export const PUT_DOCUMENTS_SCRIPT = `
+local prefix = ARGV[1]
+local namesKey = prefix .. 'docs'
+local count = tonumber(ARGV[2])
+
+local namesType = redis.call('TYPE', namesKey)['ok']
+if namesType ~= 'zset' and namesType ~= 'none' then
+  return redis.error_reply('WRONGTYPE read-store key ' .. namesKey .. ' holds a ' .. namesType .. ', expected a zset')
+end
+
+-- Phase 1: read and compare; no writes.
+local conflicts = {}
+local sets = {}
+local created = {}
+for d = 0, count - 1 do
+  local base = 3 + d * 3
+  local name = ARGV[base]
+  local expected = tonumber(ARGV[base + 1])
+  local key = prefix .. 'doc:' .. name
+  -- pcall: a key of another type fails here, in phase 1, and the error names the key.
+  local stored = redis.pcall('GET', key)
+  if type(stored) == 'table' and stored.err then
+    return redis.error_reply(stored.err .. ' (read-store key ' .. key .. ')')
+  end
+  local version = 0
+  if stored then
+    local newline = string.find(stored, '\\n', 1, true)
+    version = newline and tonumber(string.sub(stored, 1, newline - 1))
+    if not version or version < 1 then return redis.error_reply('ERR stored document ' .. key .. ' is corrupt') end
+  end
+  if version ~= expected then
+    conflicts[#conflicts + 1] = name
+  else
+    sets[#sets + 1] = key
+    sets[#sets + 1] = ARGV[base + 2]
+    if version == 0 then
+      created[#created + 1] = 0
+      created[#created + 1] = name
+    end
+  end
+end
+if #conflicts > 0 then return conflicts end
+
+-- Phase 2: write. unpack() is bounded by the Lua C stack: at most 1000 arguments per command.
+for i = 1, #sets, 1000 do redis.call('MSET', unpack(sets, i, math.min(i + 999, #sets))) end
+for i = 1, #created, 1000 do redis.call('ZADD', namesKey, unpack(created, i, math.min(i + 999, #created))) end
+return {}
+`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { readStoreContract } from '../../../testing/src/read-store.contract';
-import { ViewRecord } from '../read-store.port';
+import { DocumentVersionConflictError, ViewRecord } from '../read-store.port';
 import { RedisReadStore } from './redis-read-store';
 import { redisReadStoreKeys } from './redis-read-store.keys';
 
@@ -69,6 +69,63 @@ describe('RedisReadStore', () => {
     expect(await redis.get(`${prefix}view:c-1`)).toBe('3\n{"stage":"awareness"}\n{"n":3}');
     expect(await redis.zrange(`${prefix}ids`, 0, -1, 'WITHSCORES')).toEqual(['c-1', '0']);
     expect(await redis.hget(`${prefix}checkpoints`, 'projector')).toBe('3');
+  });
+
+  describe('versioned documents', () => {
+    it('stores the documented key layout', async () => {
+      await store.putDocuments([{ name: 'measures:agent:a-1', expectedVersion: 0, value: { calls: 1 } }]);
+      await store.putDocuments([{ name: 'measures:agent:a-1', expectedVersion: 1, value: { calls: 2 } }]);
+      expect(await keysUnder(redis, prefix)).toEqual([`${prefix}doc:measures:agent:a-1`, `${prefix}docs`]);
+      expect(await redis.get(`${prefix}doc:measures:agent:a-1`)).toBe('2\n{"calls":2}');
+      expect(await redis.zrange(`${prefix}docs`, 0, -1, 'WITHSCORES')).toEqual(['measures:agent:a-1', '0']);
+    });
+
+    it('refuses a batch touching a corrupt or foreign document key, writing none of it', async () => {
+      await redis.set(`${prefix}doc:corrupt`, 'no version here');
+      await redis.set(`${prefix}doc:zero`, '0\n{}');
+      await redis.hset(`${prefix}doc:foreign`, 'some', 'hash');
+      const before = await snapshot(redis, prefix);
+      for (const [name, error] of [['corrupt', /corrupt/], ['zero', /corrupt/], ['foreign', /WRONGTYPE/]] as const) {
+        await expect(
+          store.putDocuments([
+            { name: 'fresh', expectedVersion: 0, value: 1 },
+            { name, expectedVersion: 1, value: 2 },
+          ]),
+        ).rejects.toThrow(error);
+      }
+      expect(await snapshot(redis, prefix)).toEqual(before);
+      await expect(store.getDocuments(['corrupt'])).rejects.toThrow(/corrupt/);
+    });
+
+    it('loses no update when writers on separate connections race on the same documents', async () => {
+      // Four store instances (separate connections, like projector instances in one consumer
+      // group), 40 increments of two documents written together in one batch.
+      const instances = await Promise.all(Array.from({ length: 4 }, () => RedisReadStore.connect({ url, keyPrefix: prefix })));
+      let conflicts = 0;
+      const increment = async (writer: RedisReadStore): Promise<void> => {
+        for (;;) {
+          const current = await writer.getDocuments<number>(['x', 'y']);
+          try {
+            await writer.putDocuments(
+              ['x', 'y'].map((name) => ({ name, expectedVersion: current.get(name)?.version ?? 0, value: (current.get(name)?.value ?? 0) + 1 })),
+            );
+            return;
+          } catch (error) {
+            if (!(error instanceof DocumentVersionConflictError)) throw error;
+            conflicts++;
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: 40 }, (_, i) => increment(instances[i % instances.length])));
+      } finally {
+        await Promise.all(instances.map((instance) => instance.close()));
+      }
+      const stored = await store.getDocuments<number>(['x', 'y']);
+      expect(stored.get('x')).toEqual({ name: 'x', version: 40, value: 40 });
+      expect(stored.get('y')).toEqual({ name: 'y', version: 40, value: 40 });
+      expect(conflicts).toBeGreaterThan(0);
+    });
   });
 
   it('keeps index names and values holding ":" apart', async () => {
@@ -211,7 +268,11 @@ describe('RedisReadStore', () => {
       await store.commit({ views: [record('c-1', 1, { stage: 'x' })], checkpoint: { name: 'p', position: 1 } });
       await neighbour.store.commit({ views: [record('c-1', 2, { stage: 'x' })], checkpoint: { name: 'p', position: 2 } });
       await redis.set(`${prefix}unrelated`, 'kept');
+      await store.putDocuments([{ name: 'd', expectedVersion: 0, value: 1 }]);
+      await neighbour.store.putDocuments([{ name: 'd', expectedVersion: 0, value: 2 }]);
       await store.clear();
+      expect((await neighbour.store.getDocuments(['d'])).get('d')).toEqual({ name: 'd', version: 1, value: 2 });
+      expect((await neighbour.store.listDocumentNames('')).names).toEqual(['d']);
       expect(await store.countViews()).toBe(0);
       expect(await neighbour.store.getView('c-1')).toEqual(record('c-1', 2, { stage: 'x' }));
       expect(await neighbour.store.countViews({ stage: 'x' })).toBe(1);

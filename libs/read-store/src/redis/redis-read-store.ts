@@ -1,6 +1,17 @@
 import Redis from 'ioredis';
-import { ListViewsQuery, ReadStore, ViewCommit, ViewPage, ViewRecord } from '../read-store.port';
-import { COMMIT_SCRIPT } from './redis-commit.script';
+import {
+  DocumentNamePage,
+  DocumentVersionConflictError,
+  DocumentWrite,
+  ListDocumentNamesOptions,
+  ListViewsQuery,
+  ReadStore,
+  StoredDocument,
+  ViewCommit,
+  ViewPage,
+  ViewRecord,
+} from '../read-store.port';
+import { COMMIT_SCRIPT, PUT_DOCUMENTS_SCRIPT } from './redis-commit.script';
 import { RedisReadStoreKeys, redisReadStoreKeys } from './redis-read-store.keys';
 
 export interface RedisReadStoreOptions {
@@ -11,7 +22,7 @@ export interface RedisReadStoreOptions {
   url?: string;
   /**
    * Prepended to every key, so several stores (tests, tenants) can share one server. End it with
-   * ':' and never use a prefix that starts with another store's prefix followed by `view:` or `idx:`.
+   * ':' and never use a prefix that starts with another store's prefix followed by `view:`, `idx:` or `doc:`.
    * @defaultValue 'crm:'
    */
   keyPrefix?: string;
@@ -27,14 +38,17 @@ const INTERSECT_CHUNK = 500;
 /** Keys per UNLINK in clear(). */
 const CLEAR_BATCH = 500;
 const COMMIT_COMMAND = 'crmReadStoreCommit';
+const PUT_DOCUMENTS_COMMAND = 'crmReadStorePutDocuments';
 
 type CommitCommand = (...args: (string | number)[]) => Promise<number>;
+type PutDocumentsCommand = (...args: (string | number)[]) => Promise<string[]>;
 
 /**
  * The distributed read store on Redis (standalone server, 7.0 or later for ZINTERCARD; not
  * Cluster). Layout in redis-read-store.keys.ts. `commit` runs one Lua script: atomic, one round
  * trip for any number of views, and it never moves a view back to a lower position (a late
- * duplicate from Kafka is skipped, see redis-commit.script.ts).
+ * duplicate from Kafka is skipped, see redis-commit.script.ts). `putDocuments` is another script:
+ * it compares every version before it writes anything.
  */
 export class RedisReadStore extends ReadStore {
   private closed = false;
@@ -53,7 +67,7 @@ export class RedisReadStore extends ReadStore {
       if (options.client.options.keyPrefix) {
         throw new Error('RedisReadStore: the given client has an ioredis keyPrefix; use the keyPrefix option instead');
       }
-      defineCommitCommand(options.client);
+      defineCommands(options.client);
       return new RedisReadStore(options.client, keys, false);
     }
     // lazyConnect + connect(): an unreachable server fails here rather than on the first query.
@@ -72,7 +86,7 @@ export class RedisReadStore extends ReadStore {
     } finally {
       client.off('error', remember);
     }
-    defineCommitCommand(client);
+    defineCommands(client);
     return new RedisReadStore(client, keys, true);
   }
 
@@ -142,13 +156,47 @@ export class RedisReadStore extends ReadStore {
     return this.client.zintercard(keys.length, ...keys);
   }
 
+  async getDocuments<T>(names: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
+    const unique = [...new Set(names)];
+    const result = new Map<string, StoredDocument<T>>();
+    if (unique.length === 0) return result;
+    const values = await this.client.mget(unique.map((name) => this.keys.document(name)));
+    values.forEach((value, i) => {
+      if (value !== null) result.set(unique[i], toDocument<T>(unique[i], value, this.keys.document(unique[i])));
+    });
+    return result;
+  }
+
+  async putDocuments(documents: readonly DocumentWrite[]): Promise<void> {
+    const writes = this.serialiseDocumentWrites(documents);
+    if (writes.length === 0) return;
+    const args: (string | number)[] = [this.keys.prefix, writes.length];
+    for (const write of writes) args.push(write.name, write.expectedVersion, `${write.expectedVersion + 1}\n${write.json}`);
+    const conflicts = await this.putDocumentsCommand(...args);
+    if (conflicts.length > 0) throw new DocumentVersionConflictError(conflicts);
+  }
+
+  async listDocumentNames(prefix: string, options: ListDocumentNamesOptions = {}): Promise<DocumentNamePage> {
+    const limit = this.documentPageLimit(options.limit);
+    const { after } = options;
+    let start = `[${prefix}`;
+    if (after !== undefined && !after.startsWith(prefix)) {
+      // A cursor outside the prefix: every name with the prefix is after it, or none is (byte order, as ZRANGEBYLEX).
+      if (Buffer.compare(Buffer.from(after), Buffer.from(prefix)) > 0) return { names: [], nextCursor: null };
+    } else if (after !== undefined) {
+      start = `(${after}`;
+    }
+    const candidates = await this.client.zrangebylex(this.keys.documents, start, '+', 'LIMIT', 0, limit + 1);
+    return this.documentNamePage(candidates, prefix, limit);
+  }
+
   /**
    * Deletes this store's keys only (SCAN + UNLINK; never FLUSHDB, the server is shared). Not
    * atomic: run it with the projector stopped. Checkpoints go first, so if it fails half-way the
    * store restarts from the beginning; run it again to remove the rest.
    */
   async clear(): Promise<void> {
-    await this.client.unlink(this.keys.checkpoints, this.keys.ids);
+    await this.client.unlink(this.keys.checkpoints, this.keys.ids, this.keys.documents);
     for (const pattern of this.keys.patterns) {
       let cursor = '0';
       do {
@@ -167,6 +215,10 @@ export class RedisReadStore extends ReadStore {
 
   private get commitCommand(): CommitCommand {
     return (this.client as unknown as Record<typeof COMMIT_COMMAND, CommitCommand>)[COMMIT_COMMAND].bind(this.client);
+  }
+
+  private get putDocumentsCommand(): PutDocumentsCommand {
+    return (this.client as unknown as Record<typeof PUT_DOCUMENTS_COMMAND, PutDocumentsCommand>)[PUT_DOCUMENTS_COMMAND].bind(this.client);
   }
 
   /** The sorted sets whose intersection is the filter's result: every view when unfiltered. */
@@ -222,9 +274,10 @@ export class RedisReadStore extends ReadStore {
   }
 }
 
-function defineCommitCommand(client: Redis): void {
+function defineCommands(client: Redis): void {
   // ioredis sends EVALSHA and falls back to EVAL once per connection when the script is not cached.
   client.defineCommand(COMMIT_COMMAND, { numberOfKeys: 0, lua: COMMIT_SCRIPT });
+  client.defineCommand(PUT_DOCUMENTS_COMMAND, { numberOfKeys: 0, lua: PUT_DOCUMENTS_SCRIPT });
 }
 
 /** ZRANGEBYLEX lower bound: exclusive of the cursor, or the start of the set. */
@@ -262,4 +315,12 @@ function toRecord<V>(customerId: string, value: string | null): ViewRecord<V> | 
     indexes: JSON.parse(value.slice(first + 1, second)) as Record<string, string>,
     view: JSON.parse(value.slice(second + 1)) as V,
   };
+}
+
+/** Parses the stored `version\nvalue` string (see redis-read-store.keys.ts). */
+function toDocument<T>(name: string, stored: string, key: string): StoredDocument<T> {
+  const newline = stored.indexOf('\n');
+  const version = Number(stored.slice(0, newline));
+  if (newline < 1 || !Number.isSafeInteger(version) || version < 1) throw new Error(`RedisReadStore: stored document ${key} is corrupt`);
+  return { name, version, value: JSON.parse(stored.slice(newline + 1)) as T };
 }

@@ -1,7 +1,18 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ListViewsQuery, ReadStore, ViewCommit, ViewPage, ViewRecord } from '../read-store.port';
+import {
+  DocumentNamePage,
+  DocumentVersionConflictError,
+  DocumentWrite,
+  ListDocumentNamesOptions,
+  ListViewsQuery,
+  ReadStore,
+  StoredDocument,
+  ViewCommit,
+  ViewPage,
+  ViewRecord,
+} from '../read-store.port';
 
 export interface SqliteReadStoreOptions {
   /** Directory holding `read-store.sqlite`. Ignored when `filename` is given. */
@@ -17,20 +28,34 @@ interface ViewRow {
   view: string;
 }
 
+type SerialisedWrite = { name: string; expectedVersion: number; json: string };
+
+interface DocumentRow {
+  name: string;
+  version: number;
+  value: string;
+}
+
 /**
  * The embedded read store: views as JSON in SQLite, secondary indexes in their own table,
- * views and checkpoint committed in one transaction (WAL, synchronous=FULL).
+ * views and checkpoint committed in one transaction (WAL, synchronous=FULL). A view is never
+ * moved back to a lower position (stale-writer guard, as in the Redis adapter). Versioned
+ * documents live in their own table; putDocuments checks and writes in one IMMEDIATE
+ * transaction, so the check holds against other connections to the same file too.
  */
 export class SqliteReadStore extends ReadStore {
   private readonly statements;
+  private readonly putDocumentsTransaction;
 
   private constructor(private readonly db: Database.Database) {
     super();
     this.statements = {
       get: db.prepare<[string], ViewRow>('SELECT customer_id, position, indexes, view FROM views WHERE customer_id = ?'),
+      // Stale-writer guard: a lower position than the stored one leaves the row alone (changes = 0).
       upsert: db.prepare(
         `INSERT INTO views (customer_id, position, indexes, view) VALUES (@customerId, @position, @indexes, @view)
-         ON CONFLICT(customer_id) DO UPDATE SET position = excluded.position, indexes = excluded.indexes, view = excluded.view`,
+         ON CONFLICT(customer_id) DO UPDATE SET position = excluded.position, indexes = excluded.indexes, view = excluded.view
+         WHERE excluded.position >= views.position`,
       ),
       deleteIndexes: db.prepare('DELETE FROM view_index WHERE customer_id = ?'),
       insertIndex: db.prepare('INSERT INTO view_index (name, value, customer_id) VALUES (?, ?, ?)'),
@@ -38,10 +63,19 @@ export class SqliteReadStore extends ReadStore {
         'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
       ),
       getCheckpoint: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?'),
+      getDocument: db.prepare<[string], DocumentRow>('SELECT name, version, value FROM documents WHERE name = ?'),
+      documentVersion: db.prepare<[string], { version: number }>('SELECT version FROM documents WHERE name = ?'),
+      putDocument: db.prepare<[string, number, string]>(
+        'INSERT INTO documents (name, version, value) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version, value = excluded.value',
+      ),
+      documentNames: db.prepare<[string, string, number], { name: string }>(
+        'SELECT name FROM documents WHERE name >= ? AND name > ? ORDER BY name LIMIT ?',
+      ),
       scan: db.prepare<[string, number], ViewRow>(
         'SELECT customer_id, position, indexes, view FROM views WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
       ),
     };
+    this.putDocumentsTransaction = db.transaction((writes: SerialisedWrite[]) => this.checkAndPutDocuments(writes));
   }
 
   static open(options: SqliteReadStoreOptions = {}): SqliteReadStore {
@@ -66,6 +100,11 @@ export class SqliteReadStore extends ReadStore {
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS view_index_by_customer ON view_index (customer_id);
       CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS documents (
+        name TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
     `);
     return new SqliteReadStore(db);
   }
@@ -91,12 +130,13 @@ export class SqliteReadStore extends ReadStore {
   private readonly writeTransaction = (commit: ViewCommit<unknown>) =>
     this.db.transaction(() => {
       for (const record of commit.views) {
-        this.statements.upsert.run({
+        const { changes } = this.statements.upsert.run({
           customerId: record.customerId,
           position: record.position,
           indexes: JSON.stringify(record.indexes),
           view: JSON.stringify(record.view),
         });
+        if (changes === 0) continue; // skipped by the stale-writer guard: its indexes stay too
         this.statements.deleteIndexes.run(record.customerId);
         for (const [name, value] of Object.entries(record.indexes)) {
           this.statements.insertIndex.run(name, value, record.customerId);
@@ -146,8 +186,46 @@ export class SqliteReadStore extends ReadStore {
     }
   }
 
+  async getDocuments<T>(names: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
+    const result = new Map<string, StoredDocument<T>>();
+    for (const name of new Set(names)) {
+      const row = this.statements.getDocument.get(name);
+      if (row) result.set(name, { name, version: row.version, value: JSON.parse(row.value) as T });
+    }
+    return result;
+  }
+
+  async putDocuments(documents: readonly DocumentWrite[]): Promise<void> {
+    const writes = this.serialiseDocumentWrites(documents);
+    if (writes.length > 0) this.putDocumentsTransaction.immediate(writes);
+  }
+
+  /**
+   * Checks every version, then writes every document. Run IMMEDIATE: the write lock is taken
+   * before the versions are read, so no other connection can write in between (a DEFERRED
+   * read-then-write would fail with SQLITE_BUSY_SNAPSHOT instead).
+   */
+  private checkAndPutDocuments(writes: SerialisedWrite[]): void {
+    const conflicts = writes
+      .filter((write) => (this.statements.documentVersion.get(write.name)?.version ?? 0) !== write.expectedVersion)
+      .map((write) => write.name);
+    if (conflicts.length > 0) throw new DocumentVersionConflictError(conflicts);
+    for (const write of writes) this.statements.putDocument.run(write.name, write.expectedVersion + 1, write.json);
+  }
+
+  async listDocumentNames(prefix: string, options: ListDocumentNamesOptions = {}): Promise<DocumentNamePage> {
+    const limit = this.documentPageLimit(options.limit);
+    // BINARY collation compares UTF-8 bytes, like Redis' lex order; the prefix cut is in documentNamePage.
+    const rows = this.statements.documentNames.all(prefix, options.after ?? '', limit + 1);
+    return this.documentNamePage(
+      rows.map((row) => row.name),
+      prefix,
+      limit,
+    );
+  }
+
   async clear(): Promise<void> {
-    this.db.exec('DELETE FROM views; DELETE FROM view_index; DELETE FROM checkpoints;');
+    this.db.exec('DELETE FROM views; DELETE FROM view_index; DELETE FROM checkpoints; DELETE FROM documents;');
   }
 
   async close(): Promise<void> {
