@@ -93,4 +93,33 @@ describe('relationship views over HTTP (embedded)', () => {
     expect(calmAgent.body.total.empowermentRate).toBe(1);
     await platform.http.get(`/v1/agents/${calm}/measures?from=3rd`).expect(400);
   });
+
+  it('streams stage changes with their causing event as server-sent events', async () => {
+    await platform.app.listen(0, '127.0.0.1');
+    const { port } = platform.app.getHttpServer().address() as { port: number };
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${port}/v1/changes`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    const customerId = `C-${randomUUID()}`;
+    const event = purchase(customerId, { occurredAt: day(1) });
+    // The subscription starts with the connection: publish once the stream is open.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await platform.http.post('/v1/events').send(event).expect(202);
+    let text = '';
+    const deadline = Date.now() + 5000;
+    while (!text.includes('"lifecycleStage"') || !text.includes('"exploration"')) {
+      if (Date.now() > deadline) throw new Error(`no change event within 5 s: ${text}`);
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    const changes = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)))
+      .filter((c) => c.customerId === customerId);
+    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'lifecycleStage', from: null, to: 'exploration', eventId: event.eventId })]));
+  });
 });

@@ -75,10 +75,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     return { source: 'event-store', checkpoint, head, lag: Math.max(0, head - checkpoint) };
   }
 
+  /** Embedded: stage changes go on the in-process bus (GET /v1/changes streams them); views are in the read store. */
   private async publishDownstream(result: BatchResult): Promise<void> {
-    await Promise.all([
-      this.publisher.publish(this.topics.customerViews, result.views.map((v) => ({ key: v.customerId, value: JSON.stringify(v) }))),
-      this.publisher.publish(this.topics.relationshipChanges, result.changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) }))),
-    ]);
+    await this.publisher.publish(this.topics.relationshipChanges, result.changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) })));
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ProjectionModule } from '@crm/projector';
 import { CustomersController } from './http/customers.controller';
+import { ChangesController } from './changes/changes.controller';
 import { MeasuresController } from './measures/measures.controller';
 import { GetCustomerViewHandler } from './queries/get-customer-view.query';
 import { ListCustomerViewsHandler } from './queries/list-customer-views.query';
@@ -11,7 +12,7 @@ import { SegmentsController } from './segmentation/segments.controller';
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
   imports: [CqrsModule, ProjectionModule],
-  controllers: [CustomersController, SegmentsController, MeasuresController],
+  controllers: [CustomersController, SegmentsController, MeasuresController, ChangesController],
   providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService],
   exports: [SegmentationService],
 })

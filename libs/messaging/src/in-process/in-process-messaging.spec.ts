@@ -23,3 +23,17 @@ describe('InProcessBus retention', () => {
     expect(seen).toEqual(['7:7', '8:8', '9:9', '10:10', '11:11']);
   });
 });
+
+describe('InProcessBus from the end', () => {
+  it('delivers what is published after a group joins with fromBeginning false, not before', async () => {
+    const bus = new InProcessBus(2);
+    bus.publish('t', [{ key: 'a', value: 'old' }]);
+    const seen: string[] = [];
+    const handle = bus.join({ topic: 't', groupId: 'late', fromBeginning: false, eachBatch: async (b) => void seen.push(...b.messages.map((m) => m.value ?? '')) });
+    bus.publish('t', [{ key: 'a', value: 'new-1' }, { key: 'b', value: 'new-2' }]);
+    const deadline = Date.now() + 2000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await handle.stop();
+    expect(seen.sort()).toEqual(['new-1', 'new-2']);
+  });
+});

@@ -81,6 +81,13 @@ export class InProcessBus {
     const groupKey = `${options.groupId}\u0000${options.topic}`;
     const members = this.groups.get(groupKey) ?? [];
     this.groups.set(groupKey, members);
+    // A new group that starts at the end: pin the end now, or messages published meanwhile would be skipped.
+    if (options.fromBeginning === false) {
+      this.ensureTopic({ topic: options.topic }).forEach((log, partition) => {
+        const key = `${groupKey}\u0000${partition}`;
+        if (!this.committed.has(key)) this.committed.set(key, log.base + log.messages.length);
+      });
+    }
     const member: Member = { id: this.nextMemberId++, options, partitions: [], stopped: false, loop: Promise.resolve() };
     members.push(member);
     this.rebalance(groupKey, options.topic);
