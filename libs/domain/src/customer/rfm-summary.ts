@@ -40,10 +40,11 @@ export function rfmSummary(view: CustomerView, asOf: string, policy: Relationshi
       if (days.length === 0 || days[days.length - 1] !== day) {
         days.push(day);
         dayValues.push(0);
+        // t_x is the time of the last repeat transaction: the first purchase of the last purchase day.
+        last = f.t;
       }
       dayValues[dayValues.length - 1] += amount;
       first ??= f.t;
-      last = f.t;
       historicalValue += amount;
       if (f.t > windowFrom) value365 += amount;
     } else if (f.k === 'PurchaseRefunded' && f.c === view.currency) {
@@ -58,7 +59,8 @@ export function rfmSummary(view: CustomerView, asOf: string, policy: Relationshi
   return {
     customerId: view.customerId,
     x,
-    tx: (last - first) / unit,
+    // Same-day purchases are one transaction (x counts days), so a customer without repeats has t_x = 0.
+    tx: x > 0 ? (last - first) / unit : 0,
     T: (at - first) / unit,
     zbar: x > 0 ? repeatValue / x : 0,
     value365,
