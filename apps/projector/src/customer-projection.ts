@@ -17,6 +17,8 @@ export abstract class CustomerProjection<V = unknown> {
   abstract evolve(view: V, event: StoredInteractionEvent): V;
   /** The view as of a time (rules that depend on time passing); pure. */
   abstract evaluate(view: V, asOf: string): V;
+  /** The view as downstream consumers get it (HTTP, the views topic): without the fold's bookkeeping. */
+  abstract present(view: V): unknown;
   /** Values the list query filters on (lifecycle stage, trust stage, …). */
   abstract indexes(view: V): Record<string, string>;
 }

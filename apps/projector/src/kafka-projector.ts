@@ -69,7 +69,11 @@ export class KafkaProjector {
       this.publisher.publish(this.topics.interactionsDlq, deadLetters.map(toDeadLetterMessage)),
       this.publisher.publish(
         this.topics.customerViews,
-        result.views.map((v) => ({ key: v.customerId, value: JSON.stringify(v), headers: { position: String(v.position) } })),
+        result.views.map((v) => ({
+          key: v.customerId,
+          value: JSON.stringify({ customerId: v.customerId, position: v.position, indexes: v.indexes, projectionVersion: v.view.projectionVersion, segment: v.view.segment ?? null, view: this.runner.present(v.view.state) }),
+          headers: { position: String(v.position) },
+        })),
       ),
       this.publisher.publish(
         this.topics.relationshipChanges,

@@ -83,6 +83,11 @@ export class ProjectionRunner<V> {
     return this.projection.name;
   }
 
+  /** The projection's downstream form of a view. */
+  present(state: unknown): unknown {
+    return this.projection.present(state as V);
+  }
+
   /** Position of the last committed event (-1 before the first). */
   get position(): number {
     return this.checkpoint;

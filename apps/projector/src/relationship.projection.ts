@@ -29,6 +29,12 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
     return evaluate(view, asOf, this.policy);
   }
 
+  /** Without `log` (every applied fact, kept for late-event re-folds) and `state` (running totals). */
+  present(view: CustomerView): Omit<CustomerView, 'log' | 'state'> {
+    const { log: _log, state: _state, ...visible } = view;
+    return visible;
+  }
+
   indexes(view: CustomerView): Record<string, string> {
     return { lifecycleStage: view.lifecycle.stage, trustStage: view.trust.stage, loyaltyStage: view.loyalty.formationStage };
   }

@@ -3,13 +3,11 @@ import type { ProjectedView } from '@crm/projector';
 import type { ViewRecord } from '@crm/read-store';
 
 /** The view as downstream teams see it: the model without the fold's internal bookkeeping. */
-export function presentView(record: ViewRecord<ProjectedView<CustomerView>>, state: CustomerView) {
-  const { log: _log, state: _internal, ...view } = state;
+export function presentView(record: ViewRecord<ProjectedView<CustomerView>>, view: unknown) {
   return {
     customerId: record.customerId,
     position: record.position,
     projectionVersion: record.view.projectionVersion,
-    asOf: state.asOf,
     segment: record.view.segment ?? null,
     view,
   };

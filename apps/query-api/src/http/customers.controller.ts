@@ -26,7 +26,7 @@ export class CustomersController {
   @ApiResponse({ status: 404, description: 'No event of this customer has been projected' })
   async get(@Param('id') id: string, @Query() query: AsOfRequestDto) {
     const { record, state } = await this.evaluated(id, query.asOf);
-    return presentView(record, state);
+    return presentView(record, this.projection.present(state));
   }
 
   @Get(':id/timeline')
