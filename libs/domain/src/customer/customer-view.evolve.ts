@@ -7,10 +7,10 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
 import { CustomerMismatchError, InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
-import type { CustomerView, EventFact } from './customer-view.types';
+import type { CurrencyTotals, CustomerView, EventFact, LoyalTrait } from './customer-view.types';
 import { initialView } from './customer-view.initial';
 import { advance, step } from './customer-view.rules';
-import { finalize } from './customer-view.summary';
+import { finalize, finalizeAfter } from './customer-view.summary';
 import { compareFacts, toFact } from './event-fact';
 
 // The applied ids are the log's ids. A redelivered stored event has the same key
@@ -22,8 +22,12 @@ function hasApplied(log: readonly EventFact[], id: string): boolean {
 }
 
 function isAfterLast(view: CustomerView, fact: EventFact): boolean {
+  const clock = view.state.clockMs;
+  // The clock is never before the last applied fact, so a later instant needs no look at it
+  // (it is usually cold in the cache: the customer's previous event was long ago).
+  if (fact.t > clock && view.eventCount > 0) return true;
   const last = view.log[view.log.length - 1];
-  return last === undefined || (compareFacts(last, fact) < 0 && fact.t >= view.state.clockMs);
+  return last === undefined || (compareFacts(last, fact) < 0 && fact.t >= clock);
 }
 
 /** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
@@ -38,9 +42,16 @@ function replay(customerId: string, facts: readonly EventFact[], policy: Relatio
 }
 
 function insertSorted(log: readonly EventFact[], fact: EventFact): EventFact[] {
-  let i = log.length;
-  while (i > 0 && compareFacts(log[i - 1], fact) > 0) i--;
-  return [...log.slice(0, i), fact, ...log.slice(i)];
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (compareFacts(log[m], fact) > 0) hi = m;
+    else lo = m + 1;
+  }
+  const out = log.slice();
+  out.splice(lo, 0, fact);
+  return out;
 }
 
 function checkCustomer(view: CustomerView, event: StoredInteractionEvent): void {
@@ -64,26 +75,90 @@ export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent,
   }
   if (applied) return false;
   if (inOrder) {
+    const trustBefore = view.trust.stage;
     step(view, fact, policy);
-    finalize(view, policy);
+    finalizeAfter(view, policy, fact.k, trustBefore);
     return true;
   }
   Object.assign(view, replay(view.customerId, insertSorted(view.log, fact), policy, view.state.clockMs));
   return true;
 }
 
-function clonePlain<T>(x: T): T {
-  if (x === null || typeof x !== 'object') return x;
-  if (Array.isArray(x)) return x.map(clonePlain) as T;
-  const out: Record<string, unknown> = {};
-  for (const k in x) out[k] = clonePlain((x as Record<string, unknown>)[k]);
-  return out as T;
+// Object spread keeps each object's key order (so the JSON is unchanged) and is far cheaper
+// than a generic recursive copy; only what the rules mutate or push into needs a copy.
+const copyAll = <T extends object>(xs: readonly T[]): T[] => xs.map((x) => ({ ...x }));
+
+function copyEvidence(e: LoyalTrait['evidence']): LoyalTrait['evidence'] {
+  const out = { ...e };
+  for (const k in out) {
+    const x = out[k];
+    if (Array.isArray(x)) out[k] = x.slice();
+  }
+  return out;
 }
+
+const copyTrait = (t: LoyalTrait): LoyalTrait => ({ ...t, evidence: copyEvidence(t.evidence) });
 
 /** A copy safe to mutate: log entries (facts) are immutable and shared, everything else copied. */
 export function cloneView(view: CustomerView): CustomerView {
-  const { log, ...rest } = view;
-  return { ...clonePlain(rest), log: log.slice() };
+  const lc = view.lifecycle;
+  const as = lc.assessment;
+  const tr = view.trust;
+  const ly = view.loyalty;
+  const traits = ly.traits;
+  const sat = view.satisfaction;
+  const s = view.state;
+  const foreign: Record<string, CurrencyTotals> = {};
+  for (const c in view.foreignCurrencies) foreign[c] = { ...view.foreignCurrencies[c] };
+  return {
+    ...view,
+    eventCounts: { ...view.eventCounts },
+    foreignCurrencies: foreign,
+    lifecycle: {
+      ...lc,
+      transitions: copyAll(lc.transitions),
+      assessment: { ...as, quality: { ...as.quality }, behaviour: { ...as.behaviour }, value: { ...as.value } },
+    },
+    trust: {
+      ...tr,
+      evidence: {
+        ...tr.evidence,
+        competence: { ...tr.evidence.competence },
+        benevolence: { ...tr.evidence.benevolence },
+        integrity: { ...tr.evidence.integrity },
+      },
+      transitions: copyAll(tr.transitions),
+      violations: copyAll(tr.violations),
+    },
+    loyalty: {
+      ...ly,
+      behavioural: { ...ly.behavioural, categories: ly.behavioural.categories.slice() },
+      affective: { ...ly.affective },
+      conative: { ...ly.conative },
+      cognitive: { ...ly.cognitive, competitors: ly.cognitive.competitors.slice() },
+      traits: {
+        ...traits,
+        regularRepeatPurchases: copyTrait(traits.regularRepeatPurchases),
+        buysSeveralCategories: copyTrait(traits.buysSeveralCategories),
+        recommendsOthers: copyTrait(traits.recommendsOthers),
+        resistsCompetitors: copyTrait(traits.resistsCompetitors),
+        toleratesFailure: copyTrait(traits.toleratesFailure),
+      },
+    },
+    satisfaction: { ...sat, lastLevel: sat.lastLevel === null ? null : { ...sat.lastLevel } },
+    complaints: { ...view.complaints, open: copyAll(view.complaints.open) },
+    state: {
+      ...s,
+      purchaseTimes: s.purchaseTimes.slice(),
+      purchaseValues: s.purchaseValues.slice(),
+      recentRatings: s.recentRatings.slice(),
+      categories: { ...s.categories },
+      refundedOrders: s.refundedOrders.slice(),
+      pendingFollowUps: s.pendingFollowUps.slice(),
+      recentlyResolved: copyAll(s.recentlyResolved),
+    },
+    log: view.log.slice(),
+  };
 }
 
 /** Pure: returns a new view with the event applied, or the same view when it was already applied. */

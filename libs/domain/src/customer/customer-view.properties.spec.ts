@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { StoredInteractionEvent } from '@crm/contracts';
 import { DEFAULT_POLICY, LifecycleStage, TrustStage } from '../policy';
-import { evaluate, evolve, evolveInPlace, foldEvents } from './customer-view.evolve';
+import { cloneView, evaluate, evolve, evolveInPlace, foldEvents } from './customer-view.evolve';
 import { initialView } from './customer-view.initial';
 import type { CustomerView } from './customer-view.types';
 import { CustomerEvents, day, live } from './testing/customer-events.test-helper';
@@ -83,6 +83,40 @@ describe('customer view invariants (property-based)', () => {
         expectNoSkips(evaluate(replayed, day(1500), DEFAULT_POLICY));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('the live path writes the same JSON, byte for byte, as a full replay (incremental read-outs)', () => {
+    fc.assert(
+      fc.property(historyArb, (specs) => {
+        // In time order, so every event takes the in-place path with the incremental finalize.
+        const events = build(specs).sort((x, y) => Date.parse(x.occurredAt) - Date.parse(y.occurredAt) || x.position - y.position);
+        const view = initialView(CUSTOMER, DEFAULT_POLICY);
+        events.forEach((e, i) => {
+          evolveInPlace(view, e, DEFAULT_POLICY);
+          expect(JSON.stringify(view)).toBe(JSON.stringify(foldEvents(CUSTOMER, events.slice(0, i + 1), DEFAULT_POLICY)));
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('cloneView is a deep copy as JSON: evolving the copy leaves the original as it was', () => {
+    fc.assert(
+      fc.property(historyArb, historyArb, (before, after) => {
+        const original = foldEvents(CUSTOMER, build(before), DEFAULT_POLICY);
+        const json = JSON.stringify(original);
+        const copy = cloneView(original);
+        expect(JSON.stringify(copy)).toBe(json);
+        const c = new CustomerEvents(CUSTOMER, 5_000, 'more');
+        for (const e of build(after).map((x) => ({ ...x, eventId: `more-${x.eventId}`, position: x.position + 5_000 }))) {
+          evolveInPlace(copy, e, DEFAULT_POLICY);
+        }
+        evolveInPlace(copy, c.complaint(day(3), 'K-more', 'critical'), DEFAULT_POLICY);
+        expect(JSON.stringify(original)).toBe(json);
+        expect(JSON.stringify(evaluate(copy, day(1500), DEFAULT_POLICY))).not.toBe(json);
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -60,31 +60,47 @@ export function advance(v: CustomerView, target: number, policy: RelationshipPol
 function nextWake(v: CustomerView, policy: RelationshipPolicy): number {
   const s = v.state;
   const clock = s.clockMs;
+  // The earliest candidate after the clock (no closure: this runs for every event).
   let next = Infinity;
-  const consider = (x: number): void => {
-    if (x > clock && x < next) next = x;
-  };
+  let x: number;
   const open = v.complaints.open;
-  for (let i = 0; i < open.length; i++) if (!open[i].breached) consider(open[i].slaDeadlineMs);
+  for (let i = 0; i < open.length; i++) {
+    if (open[i].breached) continue;
+    x = open[i].slaDeadlineMs;
+    if (x > clock && x < next) next = x;
+  }
   if (v.trust.stage === 'knowledge') {
     const id = policy.trust.identification;
-    consider(s.trustSinceMs + id.minDaysInKnowledge * DAY_MS);
-    consider(s.firstSeenMs + id.minTenureDays * DAY_MS);
+    x = s.trustSinceMs + id.minDaysInKnowledge * DAY_MS;
+    if (x > clock && x < next) next = x;
+    x = s.firstSeenMs + id.minTenureDays * DAY_MS;
+    if (x > clock && x < next) next = x;
   }
   const stage = v.lifecycle.stage;
-  if (stage === 'expansion') consider(s.firstSeenMs + policy.lifecycle.commitment.minTenureDays * DAY_MS);
+  if (stage === 'expansion') {
+    x = s.firstSeenMs + policy.lifecycle.commitment.minTenureDays * DAY_MS;
+    if (x > clock && x < next) next = x;
+  }
   if (stage !== 'dissolution' && s.lastPurchaseMs !== null && s.episodeStartMs !== null) {
     const d = policy.lifecycle.dissolution;
-    consider(s.lastPurchaseMs + d.inactivityDays * DAY_MS);
+    x = s.lastPurchaseMs + d.inactivityDays * DAY_MS;
+    if (x > clock && x < next) next = x;
     // Volume decline can only start to hold when a purchase crosses a window edge or the episode gets old enough.
     const w = d.volumeWindowDays * DAY_MS;
-    consider(s.episodeStartMs + 2 * w);
+    x = s.episodeStartMs + 2 * w;
+    if (x > clock && x < next) next = x;
     const ts = s.purchaseTimes;
     const from = firstAtOrAfter(ts, s.episodeStartMs);
     const i1 = Math.max(from, countAtOrBefore(ts, clock - w));
-    if (i1 < ts.length) consider(ts[i1] + w);
+    if (i1 < ts.length) {
+      x = ts[i1] + w;
+      if (x > clock && x < next) next = x;
+    }
     const i2 = Math.max(from, countAtOrBefore(ts, clock - 2 * w));
-    if (i2 < ts.length) consider(ts[i2] + 2 * w);
+    if (i2 < ts.length) {
+      x = ts[i2] + 2 * w;
+      if (x > clock && x < next) next = x;
+    }
   }
   return next;
 }
@@ -140,6 +156,26 @@ export function windowVolumes(
   for (let i = lo; i < mid; i++) prior += values[i];
   for (let i = mid; i < hi; i++) last += values[i];
   return { last, prior, lastCount };
+}
+
+/** Trend of the volume windows as of `at` over the whole history: windowVolumes without the object. */
+export function volumeDevelopment(v: CustomerView, at: number, policy: RelationshipPolicy): 'up' | 'flat' | 'down' {
+  const d = policy.lifecycle.dissolution;
+  const w = d.volumeWindowDays * DAY_MS;
+  const ts = v.state.purchaseTimes;
+  const hi = countAtOrBefore(ts, at);
+  const lo = countAtOrBefore(ts, at - 2 * w);
+  const mid = Math.min(hi, Math.max(lo, countAtOrBefore(ts, at - w)));
+  let last = hi - mid;
+  let prior = Math.max(0, mid - lo);
+  if (d.volumeMeasure !== 'count') {
+    const values = v.state.purchaseValues;
+    last = 0;
+    prior = 0;
+    for (let i = lo; i < mid; i++) prior += values[i];
+    for (let i = mid; i < hi; i++) last += values[i];
+  }
+  return last > prior ? 'up' : last < prior ? 'down' : 'flat';
 }
 
 function declineHolds(v: CustomerView, at: number, policy: RelationshipPolicy): boolean {
@@ -203,15 +239,17 @@ function commitmentHolds(v: CustomerView, at: number, policy: RelationshipPolicy
   const period = c.periodDays * DAY_MS;
   const from = at - c.lookbackDays * DAY_MS;
   const start = s.episodeStartMs ?? Infinity;
-  const seen: number[] = [];
   const ts = s.purchaseTimes;
+  // Walking the ascending times backwards, the period index never increases: a change is a new period.
+  let distinct = 0;
+  let previous = NaN;
   for (let i = countAtOrBefore(ts, at) - 1; i >= 0; i--) {
     const t = ts[i];
     if (t <= from || t < start) break;
     const p = Math.floor(t / period);
-    if (!seen.includes(p)) {
-      seen.push(p);
-      if (seen.length >= c.minDistinctPeriods) return true;
+    if (p !== previous) {
+      previous = p;
+      if (++distinct >= c.minDistinctPeriods) return true;
     }
   }
   return false;
@@ -354,36 +392,51 @@ const score = (positive: number, negative: number, policy: RelationshipPolicy): 
   return Math.round((100 * (positive + priorPositive)) / (positive + negative + priorPositive + priorNegative));
 };
 
+const COMPETENCE = 1;
+const BENEVOLENCE = 2;
+const INTEGRITY = 4;
+
 /** Updates tallies and evidence for one fact; returns true when it caused a trust violation. */
 function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): boolean {
   const s = v.state;
-  const ev = v.trust.evidence;
-  const beh = v.lifecycle.assessment.behaviour;
+  // Sub-objects are fetched in the arms that use them: each is a separate (often cold) object.
   let violated = false;
+  let rescore = 0;
+  // Named increments in each arm: a keyed store by event type is megamorphic.
+  const counts = v.eventCounts;
   v.eventCount++;
-  v.eventCounts[f.k]++;
   if (f.p > v.position) v.position = f.p;
   v.lastEventAt = f.at;
   switch (f.k) {
     case 'CustomerRegistered':
+      counts.CustomerRegistered++;
       v.acquisitionChannel = f.ch;
       break;
     case 'ContactLogged': {
+      counts.ContactLogged++;
+      const ev = v.trust.evidence;
+      const beh = v.lifecycle.assessment.behaviour;
       beh.contacts++;
       beh.interactions++;
       if (f.dir === 'inbound') beh.inboundContacts++;
       else {
         beh.outboundContacts++;
         ev.benevolence.positive++; // proactive outbound care
+        rescore |= BENEVOLENCE;
       }
-      if (f.out === 'resolved') ev.competence.positive++;
-      else if (f.out === 'transferred' || f.out === 'escalated' || f.out === 'abandoned') ev.competence.negative++;
-      else if (f.out === 'follow_up') s.pendingFollowUps.push(f.cid ?? f.id);
+      if (f.out === 'resolved') {
+        ev.competence.positive++;
+        rescore |= COMPETENCE;
+      } else if (f.out === 'transferred' || f.out === 'escalated' || f.out === 'abandoned') {
+        ev.competence.negative++;
+        rescore |= COMPETENCE;
+      } else if (f.out === 'follow_up') s.pendingFollowUps.push(f.cid ?? f.id);
       if (f.fu !== null) {
         const i = s.pendingFollowUps.indexOf(f.fu);
         if (i >= 0) {
           s.pendingFollowUps.splice(i, 1);
           ev.integrity.positive++;
+          rescore |= INTEGRITY;
         }
       }
       if (f.s !== null) {
@@ -396,6 +449,9 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       break;
     }
     case 'PurchaseMade': {
+      counts.PurchaseMade++;
+      const ev = v.trust.evidence;
+      const beh = v.lifecycle.assessment.behaviour;
       if (v.lifecycle.stage === 'dissolution' || s.episodeStartMs === null) {
         s.episodeStartMs = f.t;
         s.episodePurchases = 0;
@@ -427,12 +483,17 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       const before = s.categories[f.cat] ?? 0;
       if (before > 0) s.repeatChoices++;
       s.categories[f.cat] = before + 1;
+      // The category list changes only here, so it is derived here rather than on every event.
+      if (before === 0) v.loyalty.behavioural.categories = Object.keys(s.categories);
       if (v.complaints.filed > 0) s.purchasesAfterComplaint++;
       ev.competence.positive++;
+      rescore |= COMPETENCE;
       noteInteraction(v, f.t);
       break;
     }
     case 'PurchaseRefunded': {
+      counts.PurchaseRefunded++;
+      const ev = v.trust.evidence;
       if (v.currency === null) v.currency = f.c;
       if (f.c === v.currency) v.historicalValue -= f.a;
       else (v.foreignCurrencies[f.c] ??= { purchases: 0, purchaseValue: 0, refundValue: 0 }).refundValue += f.a;
@@ -441,6 +502,7 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
         // The order turns from "not refunded" (positive) into a failed exchange (negative).
         if (hasPurchase(v, f.o) && ev.competence.positive > 0) ev.competence.positive--;
         ev.competence.negative++;
+        rescore |= COMPETENCE;
       }
       const windowMs = policy.trust.violation.refundAfterResolutionDays * DAY_MS;
       s.recentlyResolved = s.recentlyResolved.filter((r) => f.t - r.resolvedMs <= windowMs);
@@ -456,6 +518,8 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       break;
     }
     case 'ComplaintFiled': {
+      counts.ComplaintFiled++;
+      const beh = v.lifecycle.assessment.behaviour;
       v.complaints.filed++;
       beh.complaints++;
       if (!v.complaints.open.some((c) => c.complaintId === f.cid)) {
@@ -473,6 +537,8 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       break;
     }
     case 'ComplaintResolved': {
+      counts.ComplaintResolved++;
+      const ev = v.trust.evidence;
       const c = v.complaints;
       const i = c.open.findIndex((o) => o.complaintId === f.cid);
       // The publisher's verdict wins; otherwise the policy SLA of the filed complaint.
@@ -484,12 +550,14 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       } else if (within === false) ev.integrity.negative++;
       if (f.acc) ev.benevolence.positive++;
       else ev.benevolence.negative++;
+      rescore |= BENEVOLENCE | INTEGRITY;
       if (within === true && f.acc) c.recovered++;
       if (i >= 0) c.open.splice(i, 1);
       s.recentlyResolved.push({ complaintId: f.cid, resolvedMs: f.t, violated: false });
       break;
     }
     case 'SatisfactionRated': {
+      counts.SatisfactionRated++;
       const n = normaliseScore(f.sc, f.scale);
       const sat = v.satisfaction;
       sat.ratings++;
@@ -509,25 +577,32 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       break;
     }
     case 'ReferralMade':
+      counts.ReferralMade++;
       v.loyalty.conative.referrals++;
       break;
     case 'CompetitorOfferDeclined': {
+      counts.CompetitorOfferDeclined++;
       const cog = v.loyalty.cognitive;
       cog.competitorOffersDeclined++;
       if (!cog.competitors.includes(f.comp)) cog.competitors.push(f.comp);
       break;
     }
     case 'RelationshipEnded':
+      counts.RelationshipEnded++;
       break; // lifecycle rule only
     default: {
       const unhandled: never = f;
       throw new Error(`unhandled fact ${JSON.stringify(unhandled)}`);
     }
   }
-  const t = v.trust;
-  t.competence = score(ev.competence.positive, ev.competence.negative, policy);
-  t.benevolence = score(ev.benevolence.positive, ev.benevolence.negative, policy);
-  t.integrity = score(ev.integrity.positive, ev.integrity.negative, policy);
+  // Only the dimensions whose evidence moved (most events move none or one).
+  if (rescore !== 0) {
+    const t = v.trust;
+    const ev = t.evidence;
+    if (rescore & COMPETENCE) t.competence = score(ev.competence.positive, ev.competence.negative, policy);
+    if (rescore & BENEVOLENCE) t.benevolence = score(ev.benevolence.positive, ev.benevolence.negative, policy);
+    if (rescore & INTEGRITY) t.integrity = score(ev.integrity.positive, ev.integrity.negative, policy);
+  }
   return violated;
 }
 
