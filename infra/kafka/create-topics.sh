@@ -19,7 +19,7 @@ TOPICS=(
   "crm.interactions.dlq.v1|1|cleanup.policy=delete,retention.ms=2592000000"
   # Latest customer view per customer id: compacted, so a new consumer can rebuild the
   # full current state. 1 h segments let compaction actually run on a dev broker.
-  "crm.customer-views.v1|$PARTITIONS|cleanup.policy=compact,segment.ms=3600000,min.cleanable.dirty.ratio=0.1"
+  "crm.customer-views.v1|$PARTITIONS|cleanup.policy=compact,segment.ms=3600000,min.cleanable.dirty.ratio=0.1,max.message.bytes=8388608"
   # Relationship lifecycle transitions (change feed), keyed by customer id.
   "crm.relationship-changes.v1|$PARTITIONS|cleanup.policy=delete,retention.ms=604800000"
 )

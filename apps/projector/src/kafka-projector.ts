@@ -7,6 +7,8 @@ export interface KafkaProjectorOptions {
   groupId?: string;
   topics?: Partial<TopicNames>;
   onBatch?: (info: { partition: number; result: BatchResult; deadLettered: number }) => void;
+  /** A batch failed (Redis or Kafka unavailable, …): the consumer restarts and the batch comes again. */
+  onError?: (error: Error) => void;
 }
 
 /** Why a message went to the dead-letter topic. */
@@ -39,6 +41,7 @@ export class KafkaProjector {
       topic: this.topics.interactions,
       groupId: this.options.groupId ?? 'crm-projector',
       fromBeginning: true,
+      onError: this.options.onError,
       eachBatch: (batch) => this.handleBatch(batch),
     });
   }

@@ -21,6 +21,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   readonly runner: ProjectionRunner<unknown>;
   private kafkaProjector: KafkaProjector | null = null;
   private processed = 0;
+  private lastError: { at: string; message: string } | null = null;
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
@@ -49,7 +50,12 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       this.kafkaProjector = new KafkaProjector(this.runner, this.broker, this.publisher, {
         groupId: this.config.PROJECTOR_GROUP_ID,
         topics: this.topics,
+        onError: (error) => {
+          this.lastError = { at: new Date().toISOString(), message: error.message };
+          this.logger.error(`batch failed, the consumer restarts and retries it: ${error.message}`);
+        },
         onBatch: ({ result, deadLettered }) => {
+          this.lastError = null;
           this.processed += result.applied;
           if (deadLettered > 0) this.logger.warn(`${deadLettered} message(s) sent to ${this.topics.interactionsDlq}`);
         },
@@ -69,7 +75,11 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async status(): Promise<Record<string, unknown>> {
-    if (this.kafkaProjector) return { source: this.topics.interactions, applied: this.processed };
+    if (this.kafkaProjector) {
+      // Failing batches make the projector not ready (the orchestrator sees it), while it keeps retrying.
+      if (this.lastError) throw new Error(`last batch failed at ${this.lastError.at}: ${this.lastError.message}`);
+      return { source: this.topics.interactions, applied: this.processed };
+    }
     const head = await this.eventStore.headPosition();
     const checkpoint = this.runner.position;
     return { source: 'event-store', checkpoint, head, lag: Math.max(0, head - checkpoint) };

@@ -34,6 +34,8 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   /** Partitions handled at once by this member (order within each is kept). @defaultValue 3 */
   concurrency?: number;
+  /** Told when a batch handler failed and the consumer restarts (the batch comes again). */
+  onError?: (error: Error) => void;
   /** Resolving commits the batch's offsets; throwing redelivers it. */
   eachBatch: (batch: MessageBatch) => Promise<void>;
 }
@@ -78,6 +80,7 @@ export type TopicNames = { [K in keyof typeof TOPICS]: string };
 export const platformTopics = (partitions = 6, names: TopicNames = TOPICS): TopicSpec[] => [
   { topic: names.interactions, partitions },
   { topic: names.interactionsDlq, partitions: 1 },
-  { topic: names.customerViews, partitions, config: { 'cleanup.policy': 'compact' } },
+  // A view can outgrow the 1 MiB default for a customer with a long history.
+  { topic: names.customerViews, partitions, config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(8 * 1024 * 1024) } },
   { topic: names.relationshipChanges, partitions },
 ];

@@ -125,7 +125,8 @@ export class InProcessBus {
         try {
           await options.eachBatch({ topic: options.topic, partition, messages });
           this.committed.set(key, from + messages.length);
-        } catch {
+        } catch (error) {
+          options.onError?.(error instanceof Error ? error : new Error(String(error)));
           // Not committed: redelivered on the next round, after a pause.
           await new Promise((resolve) => setTimeout(resolve, 50));
         }

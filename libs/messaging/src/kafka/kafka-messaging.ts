@@ -35,7 +35,11 @@ export class KafkaPublisher extends MessagePublisher {
   private connected: Promise<void> | null = null;
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka) {
+  constructor(
+    kafka: Kafka,
+    /** Upper bound of the payload of one send. @defaultValue 512 KiB */
+    private readonly maxRequestBytes = 512 * 1024,
+  ) {
     super();
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
@@ -44,11 +48,15 @@ export class KafkaPublisher extends MessagePublisher {
     if (messages.length === 0) return;
     this.connected ??= this.producer.connect();
     await this.connected;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-    });
+    // One send is one record batch per partition, and the broker refuses batches over
+    // message.max.bytes (1 MiB by default): split big publishes into bounded sends, in order.
+    for (const chunk of chunksBySize(messages, this.maxRequestBytes)) {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -97,7 +105,11 @@ export class KafkaBroker extends MessageBroker {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 20_000,
+      // A handler error is never a reason to stop consuming for good: restart (the batch is
+      // redelivered from the committed offset) and say so through onError.
+      retry: { retries: 8, initialRetryTime: 300, restartOnFailure: async () => true },
     });
+    consumer.on(consumer.events.CRASH, (event) => options.onError?.(event.payload.error));
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
@@ -138,6 +150,26 @@ export class KafkaBroker extends MessageBroker {
     await this.admin?.disconnect();
     this.admin = null;
   }
+}
+
+/** Consecutive chunks whose estimated size stays under the limit (a single larger message goes alone). */
+export function chunksBySize(messages: readonly OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    let bytes = Buffer.byteLength(m.key) + Buffer.byteLength(m.value) + 64;
+    for (const [name, value] of Object.entries(m.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -1,0 +1,15 @@
+import { chunksBySize } from './kafka-messaging';
+
+describe('chunksBySize', () => {
+  it('splits a publish into consecutive sends under the size limit, keeping order', () => {
+    const messages = Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(300) }));
+    const chunks = chunksBySize(messages, 1000);
+    expect(chunks.flat()).toEqual(messages);
+    expect(chunks.every((c) => c.length <= 2)).toBe(true);
+  });
+
+  it('sends an oversized message alone rather than dropping it', () => {
+    const big = { key: 'big', value: 'y'.repeat(5000) };
+    expect(chunksBySize([{ key: 'a', value: 'a' }, big, { key: 'b', value: 'b' }], 1000)).toEqual([[{ key: 'a', value: 'a' }], [big], [{ key: 'b', value: 'b' }]]);
+  });
+});
