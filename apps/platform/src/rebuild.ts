@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const before = options.verify ? await digestViews(readStore) : null;
     const projection = createCustomerProjection(config.POLICY_FILE);
     const measures = new InteractionMeasuresStore(readStore);
-    const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied) => measures.apply(applied) });
+    const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied, source) => measures.apply(applied, source.shard) });
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
     await readStore.clear();
 

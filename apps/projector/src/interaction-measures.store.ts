@@ -11,13 +11,16 @@ import {
 import { DocumentVersionConflictError, ReadStore } from '@crm/read-store';
 
 const PREFIX = 'measures:';
-const documentName = (scope: MeasureScope, id: string, day: string) => `${PREFIX}${scope}:${id}:${day}`;
+/** measures:<scope>:<id>:<day>:<shard> — one document per agent-day (or team-day) per shard. */
+const documentName = (scope: MeasureScope, id: string, day: string, shard: string) => `${PREFIX}${scope}:${id}:${day}:${shard}`;
+
+type Bucket = InteractionMeasuresState['agent'][string][string];
 
 /** The (scope, id, day) buckets an event counts in: its agent's and its team's, on the day it occurred. */
 function bucketsOf(event: StoredInteractionEvent): { scope: MeasureScope; id: string; day: string }[] {
+  if (event.type !== 'ContactLogged' && event.type !== 'ComplaintResolved') return [];
   const day = utcDayOf(event.occurredAt);
   const data = event.data as { agentId?: string; teamId?: string };
-  if (event.type !== 'ContactLogged' && event.type !== 'ComplaintResolved') return [];
   return [
     ...(data.agentId ? [{ scope: 'agent' as const, id: data.agentId, day }] : []),
     ...(data.teamId ? [{ scope: 'team' as const, id: data.teamId, day }] : []),
@@ -31,10 +34,21 @@ function only(state: InteractionMeasuresState, scope: MeasureScope, id: string, 
   return bucket ? { ...result, [scope]: { [id]: { [day]: bucket } } } : result;
 }
 
+/** Adds the counters of two buckets of the same day (shards of one agent-day). */
+function addBuckets(a: Bucket | undefined, b: Bucket): Bucket {
+  if (!a) return b;
+  const counters = { ...a.counters };
+  for (const key of Object.keys(counters) as (keyof typeof counters)[]) counters[key] += b.counters[key];
+  return { counters, eventIds: [] };
+}
+
 /**
- * Call-centre measures per agent and team per day, as read-store documents shared by every
- * projector instance. Updates are compare-and-set with retry, and the domain fold is
- * idempotent by eventId per bucket, so concurrent instances and redeliveries are both safe.
+ * Call-centre measures per agent and team per day, as read-store documents. Each document is
+ * one agent-day (or team-day) of one shard — the Kafka partition, or the embedded log — so
+ * projector instances never write the same document (a customer's events always come through
+ * the same partition); the query adds the shards up. Updates are compare-and-set (a rebalance
+ * can briefly give a partition two owners), and the domain fold is idempotent by eventId per
+ * bucket, so redeliveries change nothing.
  */
 export class InteractionMeasuresStore {
   constructor(
@@ -42,11 +56,11 @@ export class InteractionMeasuresStore {
     private readonly maxAttempts = 20,
   ) {}
 
-  async apply(events: readonly StoredInteractionEvent[]): Promise<void> {
+  async apply(events: readonly StoredInteractionEvent[], shard: string): Promise<void> {
     const byDocument = new Map<string, { scope: MeasureScope; id: string; day: string; events: StoredInteractionEvent[] }>();
     for (const event of events) {
       for (const bucket of bucketsOf(event)) {
-        const name = documentName(bucket.scope, bucket.id, bucket.day);
+        const name = documentName(bucket.scope, bucket.id, bucket.day, shard);
         const entry = byDocument.get(name) ?? { ...bucket, events: [] };
         entry.events.push(event);
         byDocument.set(name, entry);
@@ -83,10 +97,10 @@ export class InteractionMeasuresStore {
       after = page.nextCursor;
     }
     const documents = await this.readStore.getDocuments<InteractionMeasuresState>(names);
-    const merged: InteractionMeasuresState = { agent: {}, team: {} };
-    const days: Record<string, unknown> = {};
-    for (const doc of documents.values()) Object.assign(days, doc.value[scope][id] ?? {});
-    (merged[scope] as Record<string, unknown>)[id] = days;
-    return measuresFor(merged, scope, id, query);
+    const days: Record<string, Bucket> = {};
+    for (const doc of documents.values()) {
+      for (const [day, bucket] of Object.entries(doc.value[scope][id] ?? {})) days[day] = addBuckets(days[day], bucket);
+    }
+    return measuresFor({ ...emptyInteractionMeasures(), [scope]: { [id]: days } }, scope, id, query);
   }
 }

@@ -63,7 +63,7 @@ export class KafkaProjector {
         messageOf.set(parsed.event.eventId, message);
       }
     }
-    const result = await this.runner.applyBatch(events, null);
+    const result = await this.runner.applyBatch(events, null, { shard: `p${batch.partition}` });
     for (const { event, error } of result.failed) {
       deadLetters.push({ message: messageOf.get(event.eventId)!, reason: `view function failed: ${error.message}` });
     }

@@ -17,7 +17,15 @@ export interface ProjectionRunnerOptions {
    * Runs before the views are committed with the events that were folded (e.g. the
    * call-centre measures). It must be idempotent: after a crash the same events come again.
    */
-  beforeCommit?: (applied: readonly StoredInteractionEvent[]) => Promise<void>;
+  beforeCommit?: (applied: readonly StoredInteractionEvent[], source: BatchSource) => Promise<void>;
+}
+
+/**
+ * Where a batch came from: the embedded log (one source) or one Kafka partition. Shared
+ * aggregates are sharded by it, so concurrent projector instances never contend for them.
+ */
+export interface BatchSource {
+  shard: string;
 }
 
 /** Per-customer results of the latest population pass (tier, lifetime value), kept across events. */
@@ -97,7 +105,7 @@ export class ProjectionRunner<V> {
    * Folds one batch of events (in global order per customer) and commits views and, unless
    * `checkpoint` is null (Kafka keeps its own offsets), the checkpoint, atomically.
    */
-  async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number | null): Promise<BatchResult> {
+  async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number | null, source: BatchSource = { shard: 'log' }): Promise<BatchResult> {
     const ids = [...new Set(events.map((e) => e.customerId))];
     const existing = await this.readStore.getViews<ProjectedView<V>>(ids);
     const changed = new Map<string, ViewRecord<ProjectedView<V>>>();
@@ -127,7 +135,7 @@ export class ProjectionRunner<V> {
       applied.push(event);
       appliedByCustomer.set(event.customerId, [...(appliedByCustomer.get(event.customerId) ?? []), event]);
     }
-    await this.options.beforeCommit?.(applied);
+    await this.options.beforeCommit?.(applied, source);
     const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : this.checkpoint));
     const views = [...changed.values()];
     await this.readStore.commit({ views, checkpoint: last === null ? undefined : { name: this.checkpointName, position: last } });

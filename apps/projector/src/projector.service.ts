@@ -37,7 +37,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     const measures = new InteractionMeasuresStore(readStore);
     this.runner = new ProjectionRunner(eventStore, readStore, projection, {
       batchSize: config.PROJECTOR_BATCH_SIZE,
-      beforeCommit: (applied) => measures.apply(applied),
+      beforeCommit: (applied, source) => measures.apply(applied, source.shard),
       onFailed: ({ event, error }) => this.logger.error(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`),
       onCommit: embedded ? (result) => this.publishDownstream(result) : undefined,
     });
