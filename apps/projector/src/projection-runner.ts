@@ -1,6 +1,6 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
 import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
-import { EventStore, Subscription, consumeInBatches, toStoredInteractionEvent } from '@crm/event-store';
+import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { ReadStore, ViewRecord } from '@crm/read-store';
 import { CustomerProjection } from './customer-projection';
 
@@ -75,9 +75,7 @@ export interface BatchResult {
  * replays from the last checkpoint and the replayed events change nothing twice.
  */
 export class ProjectionRunner<V> {
-  private stopRequested = false;
-  private running: Promise<void> | null = null;
-  private subscription: Subscription | null = null;
+  private readonly loop: CatchUpLoop;
   private checkpoint = -1;
 
   constructor(
@@ -85,7 +83,9 @@ export class ProjectionRunner<V> {
     private readonly readStore: ReadStore,
     private readonly projection: CustomerProjection<V>,
     private readonly options: ProjectionRunnerOptions = {},
-  ) {}
+  ) {
+    this.loop = new CatchUpLoop(eventStore, { streamPrefix: CUSTOMER_STREAM_PREFIX, batchSize: options.batchSize, flushAfterMs: options.flushAfterMs });
+  }
 
   get checkpointName(): string {
     return this.projection.name;
@@ -176,25 +176,13 @@ export class ProjectionRunner<V> {
 
   /** Starts the catch-up-then-live loop from the stored checkpoint. */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.stopRequested = false;
+    if (this.loop.isRunning) return;
     this.checkpoint = await this.readStore.getCheckpoint(this.checkpointName);
-    const subscription = this.eventStore.subscribeToAll({ after: this.checkpoint, streamPrefix: CUSTOMER_STREAM_PREFIX });
-    this.subscription = subscription;
-    this.running = consumeInBatches(
-      subscription,
-      { batchSize: this.options.batchSize ?? 500, flushAfterMs: this.options.flushAfterMs ?? 5, stopRequested: () => this.stopRequested },
-      async (batch) => void (await this.applyBatch(batch.map(toStoredInteractionEvent))),
-    ).finally(async () => {
-      await subscription.close();
-      this.running = null;
-    });
+    this.loop.start(this.checkpoint, async (batch) => void (await this.applyBatch(batch.map(toStoredInteractionEvent))));
   }
 
-  async stop(): Promise<void> {
-    this.stopRequested = true;
-    await this.subscription?.close();
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Resolves once every event up to `position` is committed (or rejects after the timeout). */

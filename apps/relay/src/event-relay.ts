@@ -1,5 +1,5 @@
 import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
-import { EventStore, Subscription, consumeInBatches, toStoredInteractionEvent } from '@crm/event-store';
+import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { MessagePublisher, TOPICS } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
 import { toInteractionMessage } from './interaction-message';
@@ -22,9 +22,8 @@ export interface EventRelayOptions {
  */
 export class EventRelay {
   private readonly topic: string;
+  private readonly loop: CatchUpLoop;
   private stopRequested = false;
-  private running: Promise<void> | null = null;
-  private subscription: Subscription | null = null;
   private checkpoint = -1;
 
   constructor(
@@ -35,6 +34,7 @@ export class EventRelay {
     private readonly options: EventRelayOptions = {},
   ) {
     this.topic = options.topic ?? TOPICS.interactions;
+    this.loop = new CatchUpLoop(eventStore, { streamPrefix: CUSTOMER_STREAM_PREFIX, batchSize: options.batchSize, flushAfterMs: options.flushAfterMs });
   }
 
   get checkpointName(): string {
@@ -46,43 +46,33 @@ export class EventRelay {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.loop.isRunning) return;
     this.stopRequested = false;
     this.checkpoint = await this.checkpoints.getCheckpoint(this.checkpointName);
-    const subscription = this.eventStore.subscribeToAll({ after: this.checkpoint, streamPrefix: CUSTOMER_STREAM_PREFIX });
-    this.subscription = subscription;
-    this.running = consumeInBatches(
-      subscription,
-      { batchSize: this.options.batchSize ?? 500, flushAfterMs: this.options.flushAfterMs ?? 5, stopRequested: () => this.stopRequested },
-      async (batch) => {
-        const events = batch.map(toStoredInteractionEvent);
-        const messages = events.map(toInteractionMessage);
-        // Kafka unreachable: keep the batch and retry with backoff; nothing moves past it.
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await this.publisher.publish(this.topic, messages);
-            break;
-          } catch (error) {
-            if (this.stopRequested) throw error;
-            this.options.onPublishError?.(error as Error, attempt);
-            await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
-          }
+    this.loop.start(this.checkpoint, async (batch) => {
+      const events = batch.map(toStoredInteractionEvent);
+      const messages = events.map(toInteractionMessage);
+      // Kafka unreachable: keep the batch and retry with backoff; nothing moves past it.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.publisher.publish(this.topic, messages);
+          break;
+        } catch (error) {
+          if (this.stopRequested) throw error;
+          this.options.onPublishError?.(error as Error, attempt);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
         }
-        const last = events[events.length - 1].position;
-        await this.checkpoints.commit({ views: [], checkpoint: { name: this.checkpointName, position: last } });
-        this.checkpoint = last;
-        this.options.onPublished?.({ events: events.length, checkpoint: last });
-      },
-    ).finally(async () => {
-      await subscription.close();
-      this.running = null;
+      }
+      const last = events[events.length - 1].position;
+      await this.checkpoints.commit({ views: [], checkpoint: { name: this.checkpointName, position: last } });
+      this.checkpoint = last;
+      this.options.onPublished?.({ events: events.length, checkpoint: last });
     });
   }
 
   async stop(): Promise<void> {
     this.stopRequested = true;
-    await this.subscription?.close();
-    await this.running;
+    await this.loop.stop();
   }
 
   async status(): Promise<{ checkpoint: number; head: number; lag: number }> {

@@ -38,6 +38,7 @@ import {
   type StoredPlace,
 } from './esdb-event-id-claims';
 import { EsdbSubscription } from './esdb-subscription';
+import { assertExpectedRevision, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
 import {
   bigintToSafeNumber,
   checkExpectedRevision,
@@ -583,38 +584,3 @@ async function forEachLimited<T>(items: readonly T[], limit: number, task: (item
   if (failure !== undefined) throw failure.error;
 }
 
-function assertStreamId(streamId: string): void {
-  if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('streamId must be a non-empty string');
-}
-
-function assertNewEvent(event: NewEvent): void {
-  if (typeof event?.eventId !== 'string' || event.eventId.length === 0) {
-    throw new TypeError('every event needs a non-empty string eventId');
-  }
-  if (typeof event.type !== 'string' || event.type.length === 0) {
-    throw new TypeError(`event ${event.eventId} needs a non-empty string type`);
-  }
-}
-
-function assertExpectedRevision(expected: ExpectedRevision): void {
-  if (typeof expected === 'number') assertNonNegativeInteger('expectedRevision', expected);
-  else if (expected !== 'any' && expected !== 'no_stream' && expected !== 'stream_exists') {
-    throw new TypeError(`unknown expectedRevision ${String(expected)}`);
-  }
-}
-
-function assertMaxCount(maxCount: number): void {
-  if (maxCount !== Number.POSITIVE_INFINITY) assertNonNegativeInteger('maxCount', maxCount);
-}
-
-function assertNonNegativeInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
-}
-
-function assertPosition(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < -1) throw new RangeError(`${name} must be an integer >= -1`);
-}
-
-function assertPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
-}
