@@ -1,4 +1,4 @@
-import type { ExpectedRevision, NewEvent } from './event-store.port';
+import { ExpectedRevision, NewEvent, WrongExpectedRevisionError } from './event-store.port';
 
 // Argument checks every adapter of the port makes before touching its server or file.
 
@@ -36,4 +36,26 @@ export function assertPosition(name: string, value: number): void {
 
 export function assertPositiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
+}
+
+/**
+ * The port's rule for an expected revision against the stream's last revision (null: no stream).
+ * The server applies it to real appends; the adapter applies it itself only to empty appends.
+ */
+export function checkExpectedRevision(streamId: string, expected: ExpectedRevision, head: number | null): void {
+  let ok: boolean;
+  switch (expected) {
+    case 'any':
+      ok = true;
+      break;
+    case 'no_stream':
+      ok = head === null;
+      break;
+    case 'stream_exists':
+      ok = head !== null;
+      break;
+    default:
+      ok = head === expected;
+  }
+  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, head ?? 'no_stream');
 }

@@ -192,27 +192,7 @@ export function isDefiniteAppendFailure(error: unknown): boolean {
   }
 }
 
-/**
- * The port's rule for an expected revision against the stream's last revision (null: no stream).
- * The server applies it to real appends; the adapter applies it itself only to empty appends.
- */
-export function checkExpectedRevision(streamId: string, expected: ExpectedRevision, head: number | null): void {
-  let ok: boolean;
-  switch (expected) {
-    case 'any':
-      ok = true;
-      break;
-    case 'no_stream':
-      ok = head === null;
-      break;
-    case 'stream_exists':
-      ok = head !== null;
-      break;
-    default:
-      ok = head === expected;
-  }
-  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, head ?? 'no_stream');
-}
+export { checkExpectedRevision } from '../event-store.assertions';
 
 /**
  * The v6 client only parses `esdb://` and `esdb+discover://`; KurrentDB's `kurrentdb://` form

@@ -6,7 +6,6 @@ import {
   EventIdConflictError,
   EventStore,
   StreamNotFoundError,
-  WrongExpectedRevisionError,
   type AppendedEvent,
   type AppendOptions,
   type AppendResult,
@@ -20,7 +19,7 @@ import {
 } from '../event-store.port';
 import { EVENT_COLUMNS, PREFIX_FILTER, SCHEMA_SQL } from './sqlite-event-store.schema';
 import { SqliteSubscription } from './sqlite-subscription';
-import { assertExpectedRevision, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
+import { assertExpectedRevision, checkExpectedRevision, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
 
 /** Exactly one of `dataDir` / `filename` must be given. */
 export interface SqliteEventStoreOptions {
@@ -410,22 +409,4 @@ function rowToEvent(row: EventRow): RecordedEvent {
   };
 }
 
-function checkExpectedRevision(streamId: string, expected: ExpectedRevision, head: number | null): void {
-  const actual = head ?? 'no_stream';
-  let ok: boolean;
-  switch (expected) {
-    case 'any':
-      ok = true;
-      break;
-    case 'no_stream':
-      ok = head === null;
-      break;
-    case 'stream_exists':
-      ok = head !== null;
-      break;
-    default:
-      ok = head === expected;
-  }
-  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual);
-}
 
