@@ -3,11 +3,13 @@
  * machine, end-to-end latency (HTTP publish → visible in the query API) at half that rate,
  * and the broker's own producer/consumer limit measured in the same run.
  *
- * Needs Kafka and Redis (npm run infra:local). Options: --events=N (default 50,000),
+ * The relay and the projector run as their own processes, as in production; the bench process
+ * plays ingest-api and query-api. Needs Kafka and Redis (npm run infra:local), and the build
+ * (npm run bench:pipeline builds first). Options: --events=N (default 50,000),
  * --latency-seconds=N (default 10), --customers=N (default 5,000).
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -19,10 +21,8 @@ import { InteractionEvent, streamIdFor } from '@crm/contracts';
 import { SqliteEventStore, toNewEvent } from '@crm/event-store';
 import { createServiceApp } from '@crm/infrastructure';
 import { IngestModule } from '@crm/ingest-api';
-import { ProjectorModule, ProjectorService } from '@crm/projector';
 import { QueryModule } from '@crm/query-api';
 import { ReadStore, RedisReadStore } from '@crm/read-store';
-import { RelayModule } from '@crm/relay';
 
 const options = new Command('bench:pipeline')
   .option('--events <n>', 'events for the throughput phase', (v) => Number.parseInt(v, 10), 50_000)
@@ -48,6 +48,39 @@ function event(i: number, customers: number, customerId = `C-${i % customers}`):
   };
 }
 
+interface Service {
+  process: ChildProcess;
+  port: Promise<number>;
+  stop: () => Promise<void>;
+}
+
+/** One of the platform's services from the build, as its own process (like a container). */
+function startService(app: 'relay' | 'projector', env: Record<string, string>): Service {
+  const child = spawn(process.execPath, ['-r', join(ROOT, 'tools/register-paths.js'), join(ROOT, `dist/apps/${app}/src/main.js`)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const port = new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /on http:\/\/localhost:(\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}: ${output}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    port,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function main() {
   const id = randomUUID().slice(0, 8);
   const dir = { path: mkdtempSync(join(tmpdir(), 'crm-bench-pipeline-')) };
@@ -65,9 +98,11 @@ async function main() {
     STORE_POLL_MS: '10',
     LOG_LEVEL: 'warn',
     PORT: '0',
+    SEGMENTATION_INTERVAL_SEC: '0',
   };
   const config = loadConfig(env);
   let app: NestExpressApplication | null = null;
+  const children: Service[] = [];
   const views: ReadStore = await RedisReadStore.connect({ url: redisUrl, keyPrefix: env.REDIS_KEY_PREFIX });
   try {
     // Phase 1: a backlog of N events in the store, then time relay → Kafka → projector → Redis.
@@ -82,10 +117,16 @@ async function main() {
     await store.close();
     const messageBytes = Buffer.byteLength(JSON.stringify({ ...backlog[0], revision: 0, position: 1, recordedAt: new Date().toISOString() }));
 
-    app = await createServiceApp('bench', config, [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
-    await app.listen(0, '127.0.0.1');
-    const projector = app.get(ProjectorService);
-    const applied = async () => ((await projector.status()) as { applied: number }).applied;
+    const relay = startService('relay', env);
+    const projector = startService('projector', env);
+    children.push(relay, projector);
+    const projectorPort = await projector.port;
+    await relay.port;
+    const applied = async () => {
+      const res = await fetch(`http://127.0.0.1:${projectorPort}/health`);
+      const body = (await res.json()) as { checks: { projector?: { applied?: number } } };
+      return body.checks.projector?.applied ?? 0;
+    };
     // The clock starts at the first folded batch: app start-up and the group join are not throughput.
     let first = 0;
     while ((first = await applied()) === 0) await new Promise((r) => setTimeout(r, 2));
@@ -95,6 +136,8 @@ async function main() {
     const sustained = (options.events - first) / seconds;
 
     // Phase 2: HTTP publishes at half the sustained rate; latency until the view shows the event.
+    app = await createServiceApp('bench', config, [IngestModule, QueryModule], { logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
     const base = `http://127.0.0.1:${port}`;
     const rate = sustained / 2;
@@ -128,6 +171,7 @@ async function main() {
 
     await app.close();
     app = null;
+    await Promise.all(children.splice(0).map((c) => c.stop()));
 
     // Phase 3: the broker's own limit, same record count and size, same machine, same run.
     const perf = JSON.parse(
@@ -138,7 +182,7 @@ async function main() {
     );
 
     const round = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`\nPipeline benchmark: ${options.events.toLocaleString('en-US')} events, ${options.customers.toLocaleString('en-US')} customers, ~${messageBytes} B per message, 6 partitions, one relay + one projector in one Node process\n`);
+    console.log(`\nPipeline benchmark: ${options.events.toLocaleString('en-US')} events, ${options.customers.toLocaleString('en-US')} customers, ~${messageBytes} B per message, 6 partitions, relay and projector in their own processes\n`);
     console.table([
       { measure: 'relay → Kafka → projector → Redis (events/s)', value: round(sustained), aim: '≥ 30,000', verdict: sustained >= 30_000 ? 'PASS' : 'BELOW' },
       { measure: 'broker alone: producer, acks=all (records/s)', value: round(perf.producer.recordsPerSec), aim: 'limit', verdict: `pipeline at ${Math.round((100 * sustained) / perf.producer.recordsPerSec)} %` },
@@ -150,6 +194,7 @@ async function main() {
     ]);
   } finally {
     await app?.close();
+    await Promise.all(children.map((c) => c.stop()));
     await views.clear();
     await views.close();
     rmSync(dir.path, { recursive: true, force: true });
