@@ -16,21 +16,10 @@ import {
 import { GammaGammaParams } from '../value/gamma-gamma';
 import { ClvPolicy, Tier, TierPolicy } from './segmentation.policy';
 import { assignTiers, countTiers } from './tiers';
+import type { RfmSummary } from '../customer/rfm-summary';
 
-export interface SegmentInput {
-  customerId: string;
-  /** Repeat purchases (after the first). */
-  x: number;
-  /** Time of the last purchase since the first, in ClvPolicy.timeUnitDays units. */
-  tx: number;
-  /** Time from the first purchase to asOf, in ClvPolicy.timeUnitDays units. */
-  T: number;
-  /** Average value of the repeat purchases, minor units (0 when x = 0). */
-  zbar: number;
-  /** Value over TierPolicy.valueWindowDays up to asOf, minor units. */
-  value365: number;
-  /** Value to date, minor units. */
-  historicalValue: number;
+/** One customer as the population pass sees it: the RFM summary of its view plus its stages. */
+export interface SegmentInput extends RfmSummary {
   lifecycleStage: string;
   trustStage: string;
   loyaltyStage: string;
