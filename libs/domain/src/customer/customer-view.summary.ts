@@ -7,7 +7,7 @@
  * what keeps the projector's fold fast (the property tests compare live against full replays).
  */
 import type { LoyaltyFormationStage, RelationshipPolicy, TrustStage } from '../policy';
-import type { CustomerView, EventFact, LoyalTrait, Trend } from './customer-view.types';
+import type { CustomerView, EventFact, Trend } from './customer-view.types';
 import { DAY_MS } from './event-fact';
 import { countAtOrBefore, iso, volumeDevelopment } from './customer-view.rules';
 
