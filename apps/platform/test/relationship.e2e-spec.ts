@@ -103,8 +103,7 @@ describe('relationship views over HTTP (embedded)', () => {
     const reader = response.body!.getReader();
     const customerId = `C-${randomUUID()}`;
     const event = purchase(customerId, { occurredAt: day(1) });
-    // The subscription starts with the connection: publish once the stream is open.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The bus subscription is made when the request is handled, before the headers come back.
     await platform.http.post('/v1/events').send(event).expect(202);
     let text = '';
     const deadline = Date.now() + 5000;
