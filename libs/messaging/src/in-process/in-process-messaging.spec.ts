@@ -1,3 +1,4 @@
+import { waitFor } from '../../../testing/src/async.helpers';
 import { messagingContract } from '../../../testing/src/messaging.contract';
 import { InProcessBroker, InProcessBus, InProcessPublisher } from './in-process-messaging';
 
@@ -17,8 +18,7 @@ describe('InProcessBus retention', () => {
     bus.publish('t', Array.from({ length: 12 }, (_, i) => ({ key: 'k', value: String(i) })));
     const seen: string[] = [];
     const handle = bus.join({ topic: 't', groupId: 'g', eachBatch: async (b) => void seen.push(...b.messages.map((m) => `${m.offset}:${m.value}`)) });
-    const deadline = Date.now() + 2000;
-    while (seen.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => seen.length >= 5, { timeoutMs: 2000 });
     await handle.stop();
     expect(seen).toEqual(['7:7', '8:8', '9:9', '10:10', '11:11']);
   });
@@ -31,8 +31,7 @@ describe('InProcessBus from the end', () => {
     const seen: string[] = [];
     const handle = bus.join({ topic: 't', groupId: 'late', fromBeginning: false, eachBatch: async (b) => void seen.push(...b.messages.map((m) => m.value ?? '')) });
     bus.publish('t', [{ key: 'a', value: 'new-1' }, { key: 'b', value: 'new-2' }]);
-    const deadline = Date.now() + 2000;
-    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => seen.length >= 2, { timeoutMs: 2000 });
     await handle.stop();
     expect(seen.sort()).toEqual(['new-1', 'new-2']);
   });

@@ -1,3 +1,4 @@
+import { waitFor } from '../../../testing/src/async.helpers';
 import { messagingContract } from '../../../testing/src/messaging.contract';
 import { KafkaBroker, KafkaPublisher, createKafka } from './kafka-messaging';
 
@@ -30,8 +31,7 @@ describe('KafkaPublisher on a real broker', () => {
       await publisher.publish(topic, messages);
       const seen: number[] = [];
       const consumer = await broker.consume({ topic, groupId: `g-${randomUUID()}`, eachBatch: async (b) => void seen.push(...b.messages.map((m) => Number(m.value!.split(':')[0]))) });
-      const deadline = Date.now() + 30_000;
-      while (seen.length < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => seen.length >= 300, { timeoutMs: 30_000, message: '300 messages' });
       await consumer.stop();
       expect(seen).toEqual(messages.map((_, i) => i));
     } finally {
