@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '@crm/config';
 import { CUSTOMER_STREAM_PREFIX, StoredInteractionEvent } from '@crm/contracts';
 import { toStoredInteractionEvent } from '@crm/event-store';
 import { openEventStore, openReadStore } from '@crm/infrastructure';
-import { InteractionMeasuresStore, ProjectionRunner, createCustomerProjection } from '@crm/projector';
+import type { CustomerView } from '@crm/domain';
+import { InteractionMeasuresStore, ProjectedView, ProjectionRunner, RelationshipProjection, createCustomerProjection } from '@crm/projector';
 import { runSegmentation } from '@crm/query-api';
 import { ReadStore } from '@crm/read-store';
 import { assertPlatformNotRunning } from './platform-lock';
@@ -31,8 +32,9 @@ async function main(): Promise<void> {
   const eventStore = await openEventStore(config);
   const readStore = await openReadStore(config);
   try {
-    const before = options.verify ? await digestViews(readStore) : null;
     const projection = createCustomerProjection(config.POLICY_FILE);
+    const asOf = new Date(options.asOf ?? Date.now()).toISOString();
+    const before = options.verify ? await digestViews(readStore, projection, asOf) : null;
     const measures = new InteractionMeasuresStore(readStore);
     const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied, source) => measures.apply(applied, source.shard) });
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
@@ -66,11 +68,10 @@ async function main(): Promise<void> {
       `rebuilt ${views} views (${projection.version}) from ${done} events in ${seconds.toFixed(1)} s (${rate(done)} events/s), ` +
         `checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
-    const asOf = new Date(options.asOf ?? Date.now()).toISOString();
     const report = await runSegmentation(readStore, projection, asOf);
     console.log(`population pass as of ${asOf}: ${report.population} customers, ${report.fit.method}, in ${report.computedInMs} ms`);
     if (before) {
-      const after = await digestViews(readStore);
+      const after = await digestViews(readStore, projection, asOf);
       console.log(before === after ? `verify: views identical (sha256 ${after.slice(0, 16)}…)` : `verify: views DIFFER (before ${before.slice(0, 16)}…, after ${after.slice(0, 16)}…)`);
       if (before !== after) process.exitCode = 2;
     }
@@ -80,11 +81,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** Digest of the folded views, without the population segment (it depends on when the pass ran). */
-async function digestViews(readStore: ReadStore): Promise<string> {
+/**
+ * Digest of every view evaluated at one instant: live views were last evaluated at other
+ * times (by events, by population passes), so only views as of the same time can be compared.
+ * The population segment is left out (it depends on the whole population at its own time).
+ */
+async function digestViews(readStore: ReadStore, projection: RelationshipProjection, asOf: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const record of readStore.scanViews<{ state: unknown; projectionVersion: string }>()) {
-    hash.update(JSON.stringify([record.customerId, record.position, record.view.projectionVersion, record.view.state])).update('\n');
+  for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
+    const state = projection.evaluate(record.view.state, asOf);
+    hash.update(JSON.stringify([record.customerId, record.position, record.view.projectionVersion, state])).update('\n');
   }
   return hash.digest('hex');
 }
