@@ -13,7 +13,8 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root';
 import { Command } from 'commander';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@crm/config';
@@ -31,8 +32,7 @@ const options = new Command('bench:pipeline')
   .parse()
   .opts<{ events: number; customers: number; latencySeconds: number }>();
 
-// bench/ from the sources, dist/bench/ once compiled.
-const ROOT = __dirname.split(`${sep}dist${sep}`)[0].replace(new RegExp(`${sep === '\\' ? '\\\\' : sep}bench$`), '');
+const ROOT = repoRoot();
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -9,15 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root';
 import { InteractionEvent, streamIdFor } from '@crm/contracts';
 import { SqliteEventStore, toNewEvent } from '@crm/event-store';
 import { generateHistory } from '@crm/simulation';
 
 const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.split('=')[1] ?? '100000,1000000').split(',').map(Number);
-// dist/bench/ once compiled; the rebuild script sits in dist/apps/platform/src/.
-const DIST = __dirname.split(`${sep}bench`)[0];
-const ROOT = DIST.endsWith(`${sep}dist`) ? join(DIST, '..') : DIST;
+const ROOT = repoRoot();
 
 async function fill(dataDir: string, size: number): Promise<number> {
   const store = SqliteEventStore.open({ dataDir });

@@ -5,6 +5,8 @@ import { ProjectorModule } from '@crm/projector';
 import { QueryModule } from '@crm/query-api';
 
 /** The embedded all-in-one: the same modules as the separate services, wired in one process. */
+export const PLATFORM_FEATURES = [IngestModule, ProjectorModule, QueryModule];
+
 export function createPlatformApp(config: AppConfig, options: { logger?: LogLevels } = {}) {
-  return createServiceApp('platform', config, [IngestModule, ProjectorModule, QueryModule], options);
+  return createServiceApp('platform', config, PLATFORM_FEATURES, options);
 }

@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import { runService } from '@crm/infrastructure';
-import { IngestModule } from '@crm/ingest-api';
-import { ProjectorModule } from '@crm/projector';
-import { QueryModule } from '@crm/query-api';
+import { PLATFORM_FEATURES } from './create-platform-app';
 import { assertPlatformNotRunning, writePlatformLock } from './platform-lock';
 
 // npm start: ingest, projector and query in one process (the embedded default).
-runService('platform', [IngestModule, ProjectorModule, QueryModule], (config) => {
+runService('platform', PLATFORM_FEATURES, (config) => {
   assertPlatformNotRunning(config.DATA_DIR);
   process.once('exit', writePlatformLock(config.DATA_DIR));
 });

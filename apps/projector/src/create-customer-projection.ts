@@ -4,9 +4,9 @@ import { RelationshipProjection } from './relationship.projection';
 
 /**
  * The one place that says which view function the platform projects (live and on rebuild):
- * the relationship science under the default policy, or the policy file POLICY_FILE names.
+ * the relationship science under the default policy, or the given policy file (config POLICY_FILE).
  */
-export function createCustomerProjection(policyFile: string | undefined = process.env.POLICY_FILE): RelationshipProjection {
+export function createCustomerProjection(policyFile?: string): RelationshipProjection {
   if (!policyFile) return new RelationshipProjection(DEFAULT_POLICY);
   let json: unknown;
   try {

@@ -26,8 +26,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     switch (bodyParser?.type) {
       case 'entity.too.large':
         return new ProblemException(413, 'payload-too-large', 'Payload too large', `The body is ${bodyParser.length} bytes; the limit is ${bodyParser.limit} bytes.`).problem;
-      case 'entity.parse.failed':
-        return new ProblemException(400, 'malformed-json', 'Malformed JSON', 'The body is not valid JSON.', { violations: [{ path: '', messages: ['body is not valid JSON'] }] }).problem;
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', (error as Error).message).problem;
