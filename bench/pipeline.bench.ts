@@ -18,8 +18,8 @@ import { repoRoot } from './repo-root';
 import { Command } from 'commander';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@crm/config';
-import { InteractionEvent, streamIdFor } from '@crm/contracts';
-import { SqliteEventStore, toNewEvent } from '@crm/event-store';
+import { InteractionEvent, sampleEvent } from '@crm/contracts';
+import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
 import { createServiceApp } from '@crm/infrastructure';
 import { IngestModule } from '@crm/ingest-api';
 import { QueryModule } from '@crm/query-api';
@@ -37,15 +37,13 @@ const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function event(i: number, customers: number, customerId = `C-${i % customers}`): InteractionEvent {
-  return {
+  return sampleEvent('PurchaseMade', {
     eventId: randomUUID(),
-    type: 'PurchaseMade',
-    schemaVersion: 1,
     customerId,
     occurredAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
     source: 'bench',
-    data: { orderId: `O-${i}`, amount: 1000 + (i % 5000), currency: 'EUR', productCategory: ['books', 'music', 'games'][i % 3], productId: `P-${i % 97}`, quantity: 1 },
-  };
+    data: { orderId: `O-${i}`, amount: 1000 + (i % 5000), productCategory: ['books', 'music', 'games'][i % 3], productId: `P-${i % 97}` },
+  });
 }
 
 interface Service {
@@ -110,9 +108,7 @@ async function main() {
     const backlog = Array.from({ length: options.events }, (_, i) => event(i, options.customers));
     for (let i = 0; i < backlog.length; i += 1000) {
       const chunk = backlog.slice(i, i + 1000);
-      const byStream = new Map<string, InteractionEvent[]>();
-      for (const e of chunk) byStream.set(streamIdFor(e.customerId), [...(byStream.get(streamIdFor(e.customerId)) ?? []), e]);
-      for (const [stream, events] of byStream) await store.appendToStream(stream, events.map(toNewEvent));
+      await appendByCustomer(store, chunk);
     }
     await store.close();
     const messageBytes = Buffer.byteLength(JSON.stringify({ ...backlog[0], revision: 0, position: 1, recordedAt: new Date().toISOString() }));

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root';
-import { InteractionEvent, streamIdFor } from '@crm/contracts';
-import { SqliteEventStore, toNewEvent } from '@crm/event-store';
+import { InteractionEvent } from '@crm/contracts';
+import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
 import { generateHistory } from '@crm/simulation';
 
 const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.split('=')[1] ?? '100000,1000000').split(',').map(Number);
@@ -24,9 +24,7 @@ async function fill(dataDir: string, size: number): Promise<number> {
   let written = 0;
   let chunk: InteractionEvent[] = [];
   const flush = async () => {
-    const byStream = new Map<string, InteractionEvent[]>();
-    for (const e of chunk) byStream.set(streamIdFor(e.customerId), [...(byStream.get(streamIdFor(e.customerId)) ?? []), e]);
-    for (const [stream, events] of byStream) await store.appendToStream(stream, events.map(toNewEvent));
+    await appendByCustomer(store, chunk);
     written += chunk.length;
     chunk = [];
   };

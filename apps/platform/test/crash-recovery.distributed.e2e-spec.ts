@@ -1,8 +1,8 @@
-import { SqliteEventStore } from '@crm/event-store';
+import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
 import { ProjectedView } from '@crm/projector';
 import { ReadStore } from '@crm/read-store';
 import { ServiceProcess, spawnService, waitFor } from '@crm/testing';
-import { appendAll, cleanReplay, distributedEnv, foldedEvents, redisStore, trafficOf, viewsIn } from './distributed-fixture';
+import { cleanReplay, distributedEnv, foldedEvents, redisStore, trafficOf, viewsIn } from './distributed-fixture';
 
 jest.setTimeout(240_000);
 
@@ -14,7 +14,7 @@ async function streamInto(dataDir: string, total: number, chunk: number, pauseMs
   const events = trafficOf(total, 300);
   try {
     for (let i = 0; i < events.length; i += chunk) {
-      await appendAll(store, events.slice(i, i + chunk));
+      await appendByCustomer(store, events.slice(i, i + chunk));
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   } finally {

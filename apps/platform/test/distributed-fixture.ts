@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppConfig, loadConfig } from '@crm/config';
-import { InteractionEvent, streamIdFor } from '@crm/contracts';
-import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } from '@crm/event-store';
+import { InteractionEvent, sampleEvent } from '@crm/contracts';
+import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projector';
 import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
 import { tempDir } from '@crm/testing';
@@ -36,33 +36,13 @@ export function trafficOf(count: number, customers: number, seed = 1): Interacti
   return Array.from({ length: count }, (_, i): InteractionEvent => {
     const customerId = `C-${Math.floor(next() * customers)}`;
     const occurredAt = new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString();
+    const envelope = { eventId: randomUUID(), customerId, occurredAt, source: 'test' };
     return next() < 0.3
-      ? {
-          eventId: randomUUID(),
-          type: 'PurchaseMade',
-          schemaVersion: 1,
-          customerId,
-          occurredAt,
-          source: 'test',
-          data: { orderId: `O-${i}`, amount: 100 + Math.floor(next() * 10_000), currency: 'EUR', productCategory: ['books', 'music', 'games'][i % 3], productId: `P-${i % 17}`, quantity: 1 },
-        }
-      : {
-          eventId: randomUUID(),
-          type: 'ContactLogged',
-          schemaVersion: 1,
-          customerId,
-          occurredAt,
-          source: 'test',
-          data: { channel: 'phone', direction: 'inbound', agentId: 'A-001', teamId: 'T-01', durationSec: 120, topic: 'billing', outcome: 'resolved' },
-        };
+      ? sampleEvent('PurchaseMade', { ...envelope, data: { orderId: `O-${i}`, amount: 100 + Math.floor(next() * 10_000), productCategory: ['books', 'music', 'games'][i % 3], productId: `P-${i % 17}` } })
+      : sampleEvent('ContactLogged', envelope);
   });
 }
 
-export async function appendAll(store: EventStore, events: readonly InteractionEvent[]): Promise<void> {
-  const byStream = new Map<string, InteractionEvent[]>();
-  for (const e of events) byStream.set(streamIdFor(e.customerId), [...(byStream.get(streamIdFor(e.customerId)) ?? []), e]);
-  for (const [stream, group] of byStream) await store.appendToStream(stream, group.map(toNewEvent));
-}
 
 /** The views a clean replay of the whole store gives, by customer id. */
 export async function cleanReplay(dataDir: string): Promise<Map<string, { position: number; view: ProjectedView }>> {

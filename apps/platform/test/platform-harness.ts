@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { loadConfig } from '@crm/config';
+import { SampleOverrides, sampleEvent } from '@crm/contracts';
 import { ProjectorService } from '@crm/projector';
 import { createPlatformApp } from '../src/create-platform-app';
 
@@ -25,26 +26,17 @@ export async function startPlatform(dataDir: string, env: Record<string, string>
   };
 }
 
+/** A valid purchase of `customerId` with a fresh eventId and orderId (the contracts' sample, overridden). */
 export function purchase(customerId: string, overrides: Record<string, unknown> = {}, data: Record<string, unknown> = {}) {
-  return {
+  return sampleEvent('PurchaseMade', {
     eventId: randomUUID(),
-    type: 'PurchaseMade',
     customerId,
-    occurredAt: '2026-03-14T10:22:05+01:00',
-    source: 'pos-eu-1',
-    data: { orderId: `O-${randomUUID().slice(0, 8)}`, amount: 4599, currency: 'EUR', productCategory: 'books', productId: 'B-12', quantity: 1, ...data },
     ...overrides,
-  };
+    data: { orderId: `O-${randomUUID().slice(0, 8)}`, ...data },
+  } as SampleOverrides<'PurchaseMade'>);
 }
 
+/** A valid inbound phone contact of `customerId` with a fresh eventId. */
 export function contact(customerId: string, overrides: Record<string, unknown> = {}) {
-  return {
-    eventId: randomUUID(),
-    type: 'ContactLogged',
-    customerId,
-    occurredAt: '2026-03-10T09:00:00Z',
-    source: 'ivr-eu-1',
-    data: { channel: 'phone', direction: 'inbound', agentId: 'A-001', teamId: 'T-01', durationSec: 240, topic: 'billing', outcome: 'resolved' },
-    ...overrides,
-  };
+  return sampleEvent('ContactLogged', { eventId: randomUUID(), customerId, occurredAt: '2026-03-10T09:00:00Z', ...overrides } as SampleOverrides<'ContactLogged'>);
 }

@@ -1,5 +1,5 @@
-import type { InteractionEvent, StoredInteractionEvent } from '@crm/contracts';
-import type { NewEvent, RecordedEvent } from './event-store.port';
+import { InteractionEvent, StoredInteractionEvent, streamIdFor } from '@crm/contracts';
+import type { EventStore, NewEvent, RecordedEvent } from './event-store.port';
 
 /**
  * How an interaction event is laid out in the store, EventStoreDB style: the payload is the
@@ -34,4 +34,19 @@ export function toStoredInteractionEvent(recorded: RecordedEvent): StoredInterac
   if (m.correlationId !== undefined) event.correlationId = m.correlationId as string;
   if (m.causationId !== undefined) event.causationId = m.causationId as string;
   return event;
+}
+
+/**
+ * Appends interaction events to their customers' streams, one atomic append per customer,
+ * each customer's events in the given order (for tools, tests and benchmarks that fill a store).
+ */
+export async function appendByCustomer(store: EventStore, events: readonly InteractionEvent[]): Promise<void> {
+  const byStream = new Map<string, NewEvent[]>();
+  for (const event of events) {
+    const streamId = streamIdFor(event.customerId);
+    const group = byStream.get(streamId) ?? [];
+    group.push(toNewEvent(event));
+    byStream.set(streamId, group);
+  }
+  for (const [streamId, group] of byStream) await store.appendToStream(streamId, group);
 }
