@@ -133,7 +133,9 @@ export class ProjectionRunner<V> {
       changes.push(...diffIndexes(current?.indexes ?? {}, next.indexes, event));
       changed.set(event.customerId, next);
       applied.push(event);
-      appliedByCustomer.set(event.customerId, [...(appliedByCustomer.get(event.customerId) ?? []), event]);
+      const appliedOfCustomer = appliedByCustomer.get(event.customerId);
+      if (appliedOfCustomer) appliedOfCustomer.push(event);
+      else appliedByCustomer.set(event.customerId, [event]);
     }
     await this.options.beforeCommit?.(applied, source);
     const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : this.checkpoint));

@@ -38,7 +38,9 @@ export async function runSegmentation(
   }
   const report = segmentPopulation(inputs, asOf, projection.policy);
 
-  // Write back in batches; a view the projector moved on meanwhile keeps the newer one (position guard).
+  // Second scan, written back in batches: holding every evaluated view between the two scans
+  // would make memory grow with the population. A view the projector moved on meanwhile keeps
+  // the newer one (position guard).
   let batch: ViewRecord<ProjectedView<CustomerView>>[] = [];
   const flush = async () => {
     if (batch.length > 0) await readStore.commit({ views: batch });

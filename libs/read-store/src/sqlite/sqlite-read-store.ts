@@ -124,11 +124,11 @@ export class SqliteReadStore extends ReadStore {
   }
 
   async commit<V>(commit: ViewCommit<V>): Promise<void> {
-    this.writeTransaction(commit);
+    this.commitTransaction(commit);
   }
 
-  private readonly writeTransaction = (commit: ViewCommit<unknown>) =>
-    this.db.transaction(() => {
+  /** Built once: views, their index rows and the checkpoint in one transaction. */
+  private readonly commitTransaction = this.db.transaction((commit: ViewCommit<unknown>) => {
       for (const record of commit.views) {
         const { changes } = this.statements.upsert.run({
           customerId: record.customerId,
@@ -143,7 +143,7 @@ export class SqliteReadStore extends ReadStore {
         }
       }
       if (commit.checkpoint) this.statements.setCheckpoint.run(commit.checkpoint.name, commit.checkpoint.position);
-    })();
+    });
 
   async getCheckpoint(name: string): Promise<number> {
     return this.statements.getCheckpoint.get(name)?.position ?? -1;
