@@ -30,6 +30,7 @@ export default tseslint.config(
             { group: ['@nestjs/*', 'ioredis', 'kafkajs', '@eventstore/*', 'better-sqlite3', 'express', 'rxjs'], message: 'libs/domain is pure: no framework or I/O imports.' },
             { group: ['fs', 'node:*', 'http', 'https', 'net', 'child_process'], message: 'libs/domain is pure: no I/O.' },
             { group: ['@crm/*', '!@crm/contracts'], message: 'libs/domain depends only on @crm/contracts.' },
+            { group: ['@crm/contracts/*', 'class-validator', 'class-transformer', '@nestjs/swagger'], message: 'libs/domain uses only the pure entry of @crm/contracts (the edge loads class-validator and Nest).' },
           ],
         },
       ],

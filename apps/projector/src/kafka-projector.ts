@@ -1,4 +1,5 @@
-import { StoredInteractionEvent, validateInteractionEvent } from '@crm/contracts';
+import type { StoredInteractionEvent } from '@crm/contracts';
+import { validateInteractionEvent } from '@crm/contracts/edge';
 import { ConsumerHandle, IncomingMessage, MessageBatch, MessageBroker, MessagePublisher, OutgoingMessage, TOPICS, TopicNames } from '@crm/messaging';
 import { BatchResult, ProjectionRunner } from './projection-runner';
 

@@ -1,9 +1,7 @@
-// The only entry point of @crm/contracts (conventions.md: libs export through src/index.ts).
+// The pure entry of @crm/contracts: event types, versions, upcasters and samples. It loads no
+// framework and no validator, so the domain can depend on it (a test in libs/domain proves it).
+// DTOs, validation and JSON Schemas are the edge entry: @crm/contracts/edge.
 export * from './event-types';
-export * from './dto';
-export * from './validation/violation';
-export * from './validation/validate-interaction-event';
-export * from './schema/json-schema';
 export * from './versioning/schema-versions';
 export * from './versioning/upcast';
 export * from './samples';

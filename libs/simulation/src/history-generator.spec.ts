@@ -9,9 +9,9 @@ import {
   CONTACT_OUTCOMES,
   EVENT_TYPES,
   RATING_CONTEXTS,
-  validateInteractionEvent,
   type InteractionEvent,
 } from '@crm/contracts';
+import { validateInteractionEvent } from '@crm/contracts/edge';
 import { generateHistory, summarizeHistory } from '@crm/simulation';
 
 const YEAR = { customers: 1000, days: 365, seed: 42 } as const;

@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EVENT_TYPES, allJsonSchemas, isInteractionEventType, jsonSchemaFor } from '@crm/contracts';
+import { EVENT_TYPES, isInteractionEventType } from '@crm/contracts';
+import { allJsonSchemas, jsonSchemaFor } from '@crm/contracts/edge';
 import { notFoundProblem } from '@crm/infrastructure';
 
 /** JSON Schemas of the event types, so publishers can validate before sending. */

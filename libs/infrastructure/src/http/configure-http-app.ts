@@ -2,7 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@crm/config';
-import { CONTRACT_VALIDATOR_OPTIONS, flattenValidationErrors } from '@crm/contracts';
+import { CONTRACT_VALIDATOR_OPTIONS, flattenValidationErrors } from '@crm/contracts/edge';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { validationProblem } from './problem';
 

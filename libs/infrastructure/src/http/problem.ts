@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import type { Violation } from '@crm/contracts';
+import type { Violation } from '@crm/contracts/edge';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {
