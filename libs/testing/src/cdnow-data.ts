@@ -1,11 +1,11 @@
-// Test-only loader for the CDNOW reference data (../shared/data beside the repo; overridable with CRM_SHARED_DATA_DIR).
+// Test-only loader for the CDNOW reference data, kept in the repository (fixtures/cdnow/README.md says what it is).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const SHARED_DATA_DIR = process.env.CRM_SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../..', 'shared/data');
+export const CDNOW_FIXTURES_DIR = path.resolve(__dirname, '..', 'fixtures', 'cdnow');
 
 function readCsv(file: string): number[][] {
-  const full = path.join(SHARED_DATA_DIR, file);
+  const full = path.join(CDNOW_FIXTURES_DIR, file);
   // A missing file must fail the suite loudly, never skip it.
   if (!fs.existsSync(full)) throw new Error(`CDNOW reference data not found at ${full}`);
   return fs
