@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { MAX_BATCH_SIZE, ProgressReporter, SimulationError, formatSummaryTable, runSimulation } from './run-simulation';
+import { MAX_BATCH_SIZE, ProgressReporter, SimulationError, formatSummaryTable, historyStart, runSimulation } from './run-simulation';
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
   const parsed = Number(value);
@@ -58,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--customers <n>', 'number of customers', integer(0), 1000)
     .option('--days <n>', 'number of simulated days', integer(0), 365)
     .option('--seed <n>', 'PRNG seed: the same seed gives the same events and eventIds', integer(0), 42)
-    .option('--start <iso>', 'first simulated instant (ISO 8601)', '2025-01-01T00:00:00Z')
+    .option('--start <iso>', 'first simulated instant (ISO 8601; default: --days before --end)')
+    .option('--end <iso>', 'end of the simulated window when --start is not given (default: today, 00:00 UTC)')
     .option('--late-share <x>', 'share of events that arrive late (occurredAt in the past)', share, 0.01)
     .option('--customer-id-prefix <prefix>', 'prefix of customer ids', 'C-')
     .option('--url <base>', 'base URL of the ingest API', `http://localhost:${process.env.PORT ?? 3000}`)
@@ -73,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     customers: number;
     days: number;
     seed: number;
-    start: string;
+    start?: string;
+    end?: string;
     lateShare: number;
     customerIdPrefix: string;
     url: string;
@@ -87,12 +89,13 @@ async function main(argv: string[]): Promise<number> {
 
   const showProgress = o.progress && !o.dryRun && process.stderr.isTTY === true;
   try {
+    const start = historyStart(o, Date.now());
     const summary = await runSimulation(
       {
         customers: o.customers,
         days: o.days,
         seed: o.seed,
-        start: o.start,
+        start,
         lateShare: o.lateShare,
         customerIdPrefix: o.customerIdPrefix,
         url: o.url,
@@ -108,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
       },
     );
     const target = summary.mode === 'post' ? ` -> ${o.url}` : summary.mode === 'file' ? ` -> ${o.out}` : ' (dry run)';
-    process.stdout.write(`simulated ${o.customers} customers x ${o.days} days, seed ${o.seed}${target}\n${formatSummaryTable(summary)}\n`);
+    process.stdout.write(`simulated ${o.customers} customers x ${o.days} days from ${start}, seed ${o.seed}${target}\n${formatSummaryTable(summary)}\n`);
     const refused = summary.rejected + summary.conflicts + summary.failed;
     if (refused > 0) {
       // The generator only produces valid events, so any refusal is worth a non-zero exit.

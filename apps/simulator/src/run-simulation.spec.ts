@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InteractionEvent } from '@crm/contracts';
 import { generateHistory } from '@crm/simulation';
-import { SimulationError, SimulationOptions, formatSummaryTable, runSimulation } from './run-simulation';
+import { SimulationError, SimulationOptions, formatSummaryTable, historyStart, runSimulation } from './run-simulation';
 
 const OPTIONS: SimulationOptions = { customers: 60, days: 90, seed: 5, url: 'http://ingest.test', batchSize: 25, concurrency: 4 };
 const expected = [...generateHistory({ customers: OPTIONS.customers, days: OPTIONS.days, seed: OPTIONS.seed })];
@@ -243,5 +243,22 @@ describe('runSimulation: dry run and file output', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('historyStart', () => {
+  const now = Date.parse('2026-12-01T09:14:00Z');
+  it('ends the window at the start of the current UTC day by default', () => {
+    expect(historyStart({ days: 365 }, now)).toBe('2025-12-01T00:00:00.000Z');
+    expect(historyStart({ days: 1 }, Date.parse('2026-12-01T23:59:59Z'))).toBe('2026-11-30T00:00:00.000Z');
+  });
+  it('counts --days back from an explicit --end', () => {
+    expect(historyStart({ days: 30, end: '2026-03-31T00:00:00Z' }, now)).toBe('2026-03-01T00:00:00.000Z');
+  });
+  it('takes --start as given', () => {
+    expect(historyStart({ days: 30, start: '2025-01-01T00:00:00Z', end: '2026-03-31T00:00:00Z' }, now)).toBe('2025-01-01T00:00:00Z');
+  });
+  it('names a bad --end', () => {
+    expect(() => historyStart({ days: 30, end: 'yesterday' }, now)).toThrow(/--end must be an ISO 8601/);
   });
 });

@@ -13,6 +13,21 @@ import { generateHistory, hashString, summarizeHistory, type HistoryOptions } fr
 
 export const MAX_BATCH_SIZE = 1000;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The first simulated instant: `start` when given, otherwise `days` before `end`, and `end`
+ * defaults to the start of the current UTC day. A history that ends today keeps the demo true
+ * as the calendar moves (a fixed start would leave everyone churned a year later), and the
+ * same seed gives the same events all day long.
+ */
+export function historyStart({ start, end, days }: { start?: string; end?: string; days: number }, nowMs: number): string {
+  if (start !== undefined) return start;
+  const endMs = end !== undefined ? Date.parse(end) : Math.floor(nowMs / DAY_MS) * DAY_MS;
+  if (Number.isNaN(endMs)) throw new SimulationError(`--end must be an ISO 8601 date-time with an offset, got ${end}`);
+  return new Date(endMs - days * DAY_MS).toISOString();
+}
+
 export interface SimulationOptions {
   customers: number;
   days: number;
