@@ -1,12 +1,28 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
 import { validateInteractionEvent } from '@crm/contracts/edge';
-import { ConsumerHandle, IncomingMessage, MessageBatch, MessageBroker, MessagePublisher, OutgoingMessage, TOPICS, TopicNames } from '@crm/messaging';
-import { BatchResult, ProjectionRunner } from './projection-runner';
+import {
+  ConsumerHandle,
+  DEAD_LETTER_HEADERS,
+  INTERACTION_HEADERS,
+  IncomingMessage,
+  JsonLimits,
+  MessageBatch,
+  MessageBroker,
+  MessagePublisher,
+  OutgoingMessage,
+  TOPICS,
+  TopicNames,
+  parseMessageJson,
+} from '@crm/messaging';
+import type { ViewRecord } from '@crm/read-store';
+import { BatchResult, ProjectedView, ProjectionRunner } from './projection-runner';
 
 export interface KafkaProjectorOptions {
   /** @defaultValue 'crm-projector' */
   groupId?: string;
   topics?: Partial<TopicNames>;
+  /** Bounds checked before a message is parsed (defaults: DEFAULT_JSON_LIMITS of @crm/messaging). */
+  limits?: JsonLimits;
   onBatch?: (info: { partition: number; result: BatchResult; deadLettered: number }) => void;
   /** A batch failed (Redis or Kafka unavailable, …): the consumer restarts and the batch comes again. */
   onError?: (error: Error) => void;
@@ -18,11 +34,18 @@ export interface DeadLetter {
   reason: string;
 }
 
+/** Longest dlq-reason header: a value with thousands of violations must not make the dead letter itself too big. */
+export const MAX_REASON_LENGTH = 2000;
+
 /**
  * Kafka → views. One consumer group; each instance folds the partitions it owns. Offsets are
  * committed only after the views are in the read store, so a crash redelivers and the views'
- * position guard makes the redelivery a no-op. A message that fails validation or the view
- * function goes to the dead-letter topic and the partition keeps moving.
+ * position guard makes the redelivery a no-op.
+ *
+ * Whatever one message holds, it cannot stop the partition: every per-message step (parse,
+ * validate, fold, present) is isolated, and a message that fails one goes to the dead-letter
+ * topic with the reason while the rest of the batch is applied. Only what concerns the whole
+ * batch (the read store or Kafka unavailable) fails it, and then the batch comes again.
  */
 export class KafkaProjector {
   private readonly topics: TopicNames;
@@ -55,30 +78,35 @@ export class KafkaProjector {
   async handleBatch(batch: MessageBatch): Promise<void> {
     const deadLetters: DeadLetter[] = [];
     const events: StoredInteractionEvent[] = [];
-    const messageOf = new Map<string, IncomingMessage>();
+    const messageOf = new Map<StoredInteractionEvent, IncomingMessage>();
+    const messageAt = new Map<number, IncomingMessage>();
     for (const message of batch.messages) {
-      const parsed = parseStoredEvent(message);
+      const parsed = parseStoredEvent(message, this.options.limits);
       if ('reason' in parsed) deadLetters.push({ message, reason: parsed.reason });
       else {
         events.push(parsed.event);
-        messageOf.set(parsed.event.eventId, message);
+        messageOf.set(parsed.event, message);
+        messageAt.set(parsed.event.position, message);
       }
     }
     const result = await this.runner.applyBatch(events, null, { shard: `p${batch.partition}` });
     for (const { event, error } of result.failed) {
-      deadLetters.push({ message: messageOf.get(event.eventId)!, reason: `view function failed: ${error.message}` });
+      deadLetters.push({ message: messageOf.get(event)!, reason: `view function failed: ${describeError(error)}` });
+    }
+    const views: OutgoingMessage[] = [];
+    for (const record of result.views) {
+      try {
+        views.push(this.viewMessage(record));
+      } catch (error) {
+        // Stored, but it cannot be published: say so with the message that produced it.
+        const message = messageAt.get(record.position);
+        if (message) deadLetters.push({ message, reason: `view stored but not published to ${this.topics.customerViews}: ${describeError(error)}` });
+      }
     }
     // Downstream topics first, then (by returning) the offset commit: at-least-once everywhere.
     await Promise.all([
       this.publisher.publish(this.topics.interactionsDlq, deadLetters.map(toDeadLetterMessage)),
-      this.publisher.publish(
-        this.topics.customerViews,
-        result.views.map((v) => ({
-          key: v.customerId,
-          value: JSON.stringify({ customerId: v.customerId, position: v.position, indexes: v.indexes, projectionVersion: v.view.projectionVersion, segment: v.view.segment ?? null, view: this.runner.present(v.view.state) }),
-          headers: { position: String(v.position) },
-        })),
-      ),
+      this.publisher.publish(this.topics.customerViews, views),
       this.publisher.publish(
         this.topics.relationshipChanges,
         result.changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c), headers: { eventId: c.eventId, key: c.key } })),
@@ -86,40 +114,100 @@ export class KafkaProjector {
     ]);
     this.options.onBatch?.({ partition: batch.partition, result, deadLettered: deadLetters.length });
   }
+
+  /** The views topic carries the presented view (what GET /v1/customers/:id returns), not the stored fold state. */
+  private viewMessage(v: ViewRecord<ProjectedView>): OutgoingMessage {
+    return {
+      key: v.customerId,
+      value: JSON.stringify({
+        customerId: v.customerId,
+        position: v.position,
+        indexes: v.indexes,
+        projectionVersion: v.view.projectionVersion,
+        segment: v.view.segment ?? null,
+        view: this.runner.present(v.view.state),
+      }),
+      headers: { position: String(v.position) },
+    };
+  }
 }
 
-/** Validates a message again at this edge: the envelope by the contract, the store fields by shape. */
-export function parseStoredEvent(message: IncomingMessage): { event: StoredInteractionEvent } | { reason: string } {
-  if (message.value === null) return { reason: 'empty message value' };
-  let raw: unknown;
+export type ParsedStoredEvent = { event: StoredInteractionEvent } | { reason: string };
+
+/**
+ * Validates a message again at this edge, and never throws: the value bounded (UTF-8, size,
+ * nesting) before it is parsed, the envelope by the contract, the store fields by shape, and
+ * the key and headers against the payload (the relay sets them all; a message without them
+ * did not come from it).
+ */
+export function parseStoredEvent(message: IncomingMessage, limits?: JsonLimits): ParsedStoredEvent {
   try {
-    raw = JSON.parse(message.value);
-  } catch {
-    return { reason: 'value is not JSON' };
+    return parseUnguarded(message, limits);
+  } catch (error) {
+    return { reason: `could not be parsed: ${describeError(error)}` };
   }
+}
+
+function parseUnguarded(message: IncomingMessage, limits: JsonLimits | undefined): ParsedStoredEvent {
+  const json = parseMessageJson(message, limits);
+  if (!json.ok) return { reason: json.reason };
+  const raw = json.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { reason: 'value is not a JSON object' };
   const { revision, position, recordedAt, ...envelope } = raw as Record<string, unknown>;
   const problems: string[] = [];
   if (!Number.isSafeInteger(revision) || (revision as number) < 0) problems.push('revision: must be a non-negative integer');
   if (!Number.isSafeInteger(position) || (position as number) < 0) problems.push('position: must be a non-negative integer');
   if (typeof recordedAt !== 'string' || Number.isNaN(Date.parse(recordedAt))) problems.push('recordedAt: must be an ISO 8601 timestamp');
-  const validation = validateInteractionEvent(envelope);
+  let validation: ReturnType<typeof validateInteractionEvent>;
+  try {
+    validation = validateInteractionEvent(envelope);
+  } catch (error) {
+    return { reason: `the validator failed: ${describeError(error)}` };
+  }
   if (!validation.ok) problems.push(...validation.violations.map((v) => `${v.path || '(body)'}: ${v.messages.join('; ')}`));
-  if (validation.ok && message.key !== null && message.key !== validation.event.customerId) problems.push('key: does not match customerId');
   if (problems.length > 0 || !validation.ok) return { reason: `invalid event: ${problems.join(' | ')}` };
-  return { event: { ...validation.event, revision: revision as number, position: position as number, recordedAt: recordedAt as string } };
+  const event = validation.event;
+  const mismatches = envelopeMismatches(message, {
+    [INTERACTION_HEADERS.eventId]: event.eventId,
+    [INTERACTION_HEADERS.type]: event.type,
+    [INTERACTION_HEADERS.customerId]: event.customerId,
+    [INTERACTION_HEADERS.position]: String(position),
+    [INTERACTION_HEADERS.schemaVersion]: envelope.schemaVersion === undefined ? undefined : String(envelope.schemaVersion),
+  });
+  if (mismatches.length > 0) return { reason: `envelope does not match the payload: ${mismatches.join(' | ')}` };
+  return { event: { ...event, revision: revision as number, position: position as number, recordedAt: recordedAt as string } };
 }
 
-function toDeadLetterMessage({ message, reason }: DeadLetter): OutgoingMessage {
+/** The key must be the customer id; each header must be present and, when the payload has the value, equal to it. */
+function envelopeMismatches(message: IncomingMessage, expected: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (message.key === null) problems.push('key: missing (must be the customerId)');
+  else if (message.key !== expected[INTERACTION_HEADERS.customerId]) problems.push('key: does not match customerId');
+  for (const [name, value] of Object.entries(expected)) {
+    const header = message.headers[name];
+    if (header === undefined) problems.push(`header ${name}: missing`);
+    else if (value !== undefined && header !== value) problems.push(`header ${name}: ${JSON.stringify(clip(header, 80))} is not the payload's ${JSON.stringify(value)}`);
+  }
+  return problems;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** The original key, bytes and headers, plus why and where from. A null value or key becomes empty. */
+export function toDeadLetterMessage({ message, reason }: DeadLetter): OutgoingMessage {
   return {
     key: message.key ?? '',
-    value: message.value ?? '',
+    value: message.valueBytes ?? message.value ?? '',
     headers: {
       ...message.headers,
-      'dlq-reason': reason,
-      'dlq-source-topic': message.topic,
-      'dlq-source-partition': String(message.partition),
-      'dlq-source-offset': message.offset,
+      [DEAD_LETTER_HEADERS.reason]: clip(reason, MAX_REASON_LENGTH),
+      [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
+      [DEAD_LETTER_HEADERS.sourcePartition]: String(message.partition),
+      [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
     },
   };
 }

@@ -7,7 +7,8 @@
 export interface OutgoingMessage {
   /** Partitioning key: all messages of one key land in one partition, in order. */
   key: string;
-  value: string;
+  /** Text, or bytes passed through as they are (a dead letter keeps the original bytes). */
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -17,7 +18,10 @@ export interface IncomingMessage {
   /** Decimal string, as Kafka offsets exceed 2^53 in principle. */
   offset: string;
   key: string | null;
+  /** The value decoded as UTF-8 (bytes that are not valid UTF-8 become U+FFFD). */
   value: string | null;
+  /** The value's bytes as the transport delivered them, when it has bytes (Kafka); check them with isUtf8. */
+  valueBytes?: Buffer | null;
   headers: Record<string, string>;
 }
 
@@ -36,7 +40,10 @@ export interface ConsumeOptions {
   concurrency?: number;
   /** Told when a batch handler failed and the consumer restarts (the batch comes again). */
   onError?: (error: Error) => void;
-  /** Resolving commits the batch's offsets; throwing redelivers it. */
+  /**
+   * Resolving commits the batch's offsets; throwing (any error, whatever its type) redelivers
+   * it after a restart of the consumer: a handler error never stops consuming for good.
+   */
   eachBatch: (batch: MessageBatch) => Promise<void>;
 }
 
@@ -77,10 +84,34 @@ export const TOPICS = {
 /** The topic names a deployment uses (the defaults, or prefixed ones for tests and tenants). */
 export type TopicNames = { [K in keyof typeof TOPICS]: string };
 
+/**
+ * Header names of a message on crm.interactions.v1: the relay sets them all, the projector
+ * requires them and checks them against the payload (infra/asyncapi.yaml documents them).
+ */
+export const INTERACTION_HEADERS = {
+  eventId: 'eventId',
+  type: 'type',
+  schemaVersion: 'schemaVersion',
+  position: 'position',
+  customerId: 'customerId',
+  contentType: 'content-type',
+} as const;
+
+/** Headers the projector adds to a dead letter (the original headers are kept). */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'dlq-reason',
+  sourceTopic: 'dlq-source-topic',
+  sourcePartition: 'dlq-source-partition',
+  sourceOffset: 'dlq-source-offset',
+} as const;
+
+const EIGHT_MIB = String(8 * 1024 * 1024);
+
 export const platformTopics = (partitions = 6, names: TopicNames = TOPICS): TopicSpec[] => [
   { topic: names.interactions, partitions },
-  { topic: names.interactionsDlq, partitions: 1 },
+  // A dead letter is the original message plus headers: above the interactions topic's limit, so any fits.
+  { topic: names.interactionsDlq, partitions: 1, config: { 'max.message.bytes': EIGHT_MIB } },
   // A view can outgrow the 1 MiB default for a customer with a long history.
-  { topic: names.customerViews, partitions, config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(8 * 1024 * 1024) } },
+  { topic: names.customerViews, partitions, config: { 'cleanup.policy': 'compact', 'max.message.bytes': EIGHT_MIB } },
   { topic: names.relationshipChanges, partitions },
 ];

@@ -36,3 +36,15 @@ describe('InProcessBus from the end', () => {
     expect(seen.sort()).toEqual(['new-1', 'new-2']);
   });
 });
+
+describe('InProcessBus with bytes', () => {
+  it('delivers a Buffer value as text and as its bytes, so a dead letter can keep them', async () => {
+    const bus = new InProcessBus(1);
+    const seen: { value: string | null; bytes: number[] }[] = [];
+    const handle = bus.join({ topic: 't', groupId: 'g', eachBatch: async (b) => void seen.push(...b.messages.map((m) => ({ value: m.value, bytes: [...(m.valueBytes ?? [])] }))) });
+    new InProcessPublisher(bus).publish('t', [{ key: 'k', value: Buffer.from([0x41, 0xff]) }]);
+    await waitFor(() => seen.length === 1, { timeoutMs: 2000 });
+    await handle.stop();
+    expect(seen).toEqual([{ value: 'A\ufffd', bytes: [0x41, 0xff] }]);
+  });
+});

@@ -67,7 +67,8 @@ export class InProcessBus {
       const partition = partitionFor(m.key, partitions.length);
       const log = partitions[partition];
       const offset = log.base + log.messages.length;
-      log.messages.push({ topic, partition, offset: String(offset), key: m.key, value: m.value, headers: { ...(m.headers ?? {}) } });
+      const value = typeof m.value === 'string' ? { value: m.value } : { value: m.value.toString(), valueBytes: Buffer.from(m.value) };
+      log.messages.push({ topic, partition, offset: String(offset), key: m.key, ...value, headers: { ...(m.headers ?? {}) } });
       if (log.messages.length > this.retainPerPartition) {
         const drop = log.messages.length - this.retainPerPartition;
         log.messages.splice(0, drop);

@@ -1,4 +1,4 @@
-import { chunksBySize } from './kafka-messaging';
+import { asRestartableError, chunksBySize } from './kafka-messaging';
 
 describe('chunksBySize', () => {
   it('splits a publish into consecutive sends under the size limit, keeping order', () => {
@@ -12,4 +12,19 @@ describe('chunksBySize', () => {
     const big = { key: 'big', value: 'y'.repeat(5000) };
     expect(chunksBySize([{ key: 'a', value: 'a' }, big, { key: 'b', value: 'b' }], 1000)).toEqual([[{ key: 'a', value: 'a' }], [big], [{ key: 'b', value: 'b' }]]);
   });
+});
+
+describe('asRestartableError', () => {
+  // kafkajs (retry/index.js) never retries these names, and stops the consumer for good.
+  it.each([new RangeError('Maximum call stack size exceeded'), new TypeError('x is undefined'), new SyntaxError('bad'), Object.assign(new Error('too large'), { retriable: false })])(
+    'makes a handler %s an error kafkajs retries and restarts on, keeping the original as its cause',
+    (error) => {
+      const wrapped = asRestartableError(error);
+      expect(wrapped.name).toBe('BatchHandlerError');
+      expect(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']).not.toContain(wrapped.name);
+      expect((wrapped as { retriable?: boolean }).retriable).toBeUndefined();
+      expect(wrapped.cause).toBe(error);
+      expect(wrapped.message).toContain(error.message);
+    },
+  );
 });

@@ -126,9 +126,14 @@ export class KafkaBroker extends MessageBroker {
           offset: m.offset,
           key: m.key ? m.key.toString() : null,
           value: m.value ? m.value.toString() : null,
+          valueBytes: m.value,
           headers: decodeHeaders(m.headers),
         }));
-        await options.eachBatch({ topic: batch.topic, partition: batch.partition, messages });
+        try {
+          await options.eachBatch({ topic: batch.topic, partition: batch.partition, messages });
+        } catch (error) {
+          throw asRestartableError(error);
+        }
         const last = batch.messages[batch.messages.length - 1].offset;
         resolveOffset(last);
         // The committed offset is the next one to read.
@@ -170,6 +175,20 @@ export function chunksBySize(messages: readonly OutgoingMessage[], maxBytes: num
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/**
+ * kafkajs gives up for good (no retry, no restart, on every partition of the member) when a
+ * handler throws a RangeError, ReferenceError, SyntaxError or TypeError, or a kafkajs error
+ * marked not retriable (a producer's "message too large", say). A handler error is about one
+ * batch, so it becomes a plain Error with the original as its cause: retried, then the
+ * consumer restarts from the committed offset and the batch comes again.
+ */
+export function asRestartableError(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const wrapped = new Error(`batch handler failed: ${original.name}: ${original.message}`, { cause: original });
+  wrapped.name = 'BatchHandlerError';
+  return wrapped;
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
