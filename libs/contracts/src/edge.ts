@@ -3,5 +3,6 @@
 // class-validator, class-transformer and @nestjs/swagger.
 export * from './dto';
 export * from './validation/violation';
+export * from './validation/json-depth';
 export * from './validation/validate-interaction-event';
 export * from './schema/json-schema';

@@ -43,6 +43,8 @@ interface FieldSpec {
   name: string;
   required: boolean;
   schema: JsonSchema;
+  /** The @ApiProperty options applied, so derived documents (the per-type event schemas) reuse them. */
+  api: ApiPropertyOptions;
 }
 
 const fieldsByClass = new WeakMap<object, FieldSpec[]>();
@@ -80,15 +82,6 @@ interface FieldDefinition {
 function field(options: FieldOptions, definition: FieldDefinition): PropertyDecorator {
   return (target, propertyKey) => {
     const required = options.optional !== true;
-    const cls = target.constructor;
-    const specs = fieldsByClass.get(cls) ?? [];
-    specs.push({ name: String(propertyKey), required, schema: definition.schema });
-    fieldsByClass.set(cls, specs);
-
-    // Optional means "may be absent", not "may be null": the TS types say `x?: T`.
-    const presence = required ? IsPresent() : ValidateIf((_object: object, value: unknown) => value !== undefined);
-    for (const decorator of [presence, ...definition.validators]) decorator(target, propertyKey);
-
     const api: ApiPropertyOptions = {
       ...(definition.api ?? {}),
       ...openApiKeywords(definition.schema),
@@ -96,6 +89,14 @@ function field(options: FieldOptions, definition: FieldDefinition): PropertyDeco
       ...(options.description !== undefined ? { description: options.description } : {}),
       ...(options.example !== undefined ? { example: options.example } : {}),
     } as ApiPropertyOptions;
+    const cls = target.constructor;
+    const specs = fieldsByClass.get(cls) ?? [];
+    specs.push({ name: String(propertyKey), required, schema: definition.schema, api });
+    fieldsByClass.set(cls, specs);
+
+    // Optional means "may be absent", not "may be null": the TS types say `x?: T`.
+    const presence = required ? IsPresent() : ValidateIf((_object: object, value: unknown) => value !== undefined);
+    for (const decorator of [presence, ...definition.validators]) decorator(target, propertyKey);
     ApiProperty(api)(target, propertyKey);
   };
 }

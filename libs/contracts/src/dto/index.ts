@@ -12,3 +12,5 @@ export * from './competitor-offer-declined-data.dto';
 export * from './relationship-ended-data.dto';
 export * from './event-data-dto.registry';
 export * from './interaction-event.dto';
+export * from './interaction-event-variants.dto';
+export * from './interaction-event-batch.dto';

@@ -1,11 +1,15 @@
 import { ArgumentMetadata, BadRequestException, Body, Controller, Module, Post, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
+import { EVENT_TYPES } from '../event-types';
 import { sampleEvent } from '../samples';
 import { CONTRACT_VALIDATOR_OPTIONS } from '../validation/validate-interaction-event';
 import { flattenValidationErrors } from '../validation/violation';
-import { InteractionEventBatchDto, InteractionEventDto } from './interaction-event.dto';
+import { InteractionEventBatchDto } from './interaction-event-batch.dto';
+import { DATA_DTO_BY_TYPE } from './event-data-dto.registry';
+import { InteractionEventDto } from './interaction-event.dto';
+import { EVENT_DTO_BY_TYPE, interactionEventSchema } from './interaction-event-variants.dto';
 import { PurchaseMadeDataDto } from './purchase-made-data.dto';
 
 const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as Record<string, unknown> & { data: Record<string, unknown> };
@@ -57,6 +61,11 @@ describe('the DTOs generate the OpenAPI document', () => {
     publish(@Body() event: InteractionEventDto) {
       return event;
     }
+
+    @Post('batch')
+    publishBatch(@Body() batch: InteractionEventBatchDto) {
+      return batch;
+    }
   }
   @Module({ controllers: [EventsController] })
   class DocsModule {}
@@ -73,6 +82,30 @@ describe('the DTOs generate the OpenAPI document', () => {
       expect(schemas.PurchaseMadeDataDto.properties.amount).toMatchObject({ type: 'integer', minimum: 0 });
       expect(schemas.ContactLoggedDataDto.properties.channel.enum).toEqual(['phone', 'email', 'chat', 'web', 'sms', 'social', 'in_person']);
       expect(schemas.SatisfactionRatedDataDto.required).toEqual(['score', 'scale', 'context']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('documents one schema per event type, and the batch as one of them chosen by type', async () => {
+    const app = await NestFactory.create(DocsModule, { logger: false });
+    try {
+      const document = SwaggerModule.createDocument(app, new DocumentBuilder().build());
+      const schemas = document.components?.schemas as Record<string, SchemaObject>;
+      const items = (schemas.InteractionEventBatchDto.properties!.events as SchemaObject).items as SchemaObject;
+      expect(items).toEqual(interactionEventSchema());
+      expect(items.oneOf).toHaveLength(EVENT_TYPES.length);
+      expect(Object.keys(items.discriminator!.mapping!)).toEqual([...EVENT_TYPES]);
+      for (const type of EVENT_TYPES) {
+        const name = items.discriminator!.mapping![type].replace('#/components/schemas/', '');
+        expect(name).toBe(`${type}Event`);
+        expect(EVENT_DTO_BY_TYPE[type].name).toBe(name);
+        const schema = schemas[name];
+        expect(schema.required).toEqual(schemas.InteractionEventDto.required);
+        expect(schema.properties!.type).toMatchObject({ type: 'string', enum: [type] });
+        expect(schema.properties!.customerId).toEqual(schemas.InteractionEventDto.properties!.customerId);
+        expect(JSON.stringify(schema.properties!.data)).toContain(`"#/components/schemas/${DATA_DTO_BY_TYPE[type].name}"`);
+      }
     } finally {
       await app.close();
     }

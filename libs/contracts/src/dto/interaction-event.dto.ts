@@ -1,9 +1,6 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
   IsObject,
   ValidateBy,
   ValidateIf,
@@ -86,16 +83,4 @@ export class InteractionEventDto {
   @ValidateNested()
   @Type((options) => dataDtoFor((options?.object as { type?: unknown } | undefined)?.type) ?? Object)
   data: object;
-}
-
-/** POST body of a batch: `{ events: [...] }`. validateInteractionEventBatch takes the limit as an argument. */
-export class InteractionEventBatchDto {
-  @ApiProperty({ type: [InteractionEventDto], minItems: 1, maxItems: DEFAULT_MAX_BATCH_EVENTS })
-  @IsPresent()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(DEFAULT_MAX_BATCH_EVENTS)
-  @ValidateNested({ each: true })
-  @Type(() => InteractionEventDto)
-  events: InteractionEventDto[];
 }

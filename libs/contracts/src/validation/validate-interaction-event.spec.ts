@@ -1,5 +1,6 @@
 import { EVENT_TYPES, InteractionEventType } from '../event-types';
 import { sampleEvent } from '../samples';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { Violation } from './violation';
 import {
   InvalidInteractionEventError,
@@ -144,6 +145,42 @@ describe('validateInteractionEvent: envelope violations', () => {
     expect(violationsOf(result)).toEqual([{ path: '__proto__', messages: ['property __proto__ should not exist'] }]);
     const inData = raw('PurchaseMade', (event) => Object.defineProperty(event.data, 'constructor', { value: 1, enumerable: true }));
     expect(messagesAt(validateInteractionEvent(inData), 'data.constructor')).toEqual(['property constructor should not exist']);
+  });
+
+  // class-transformer skips any key naming a member the instance inherits, so whitelisting never saw these.
+  const PROTOTYPE_MEMBER_NAMES = [
+    'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString',
+    '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'constructor', '__proto__',
+  ];
+
+  it.each(PROTOTYPE_MEMBER_NAMES)('rejects an unknown field named %s on the envelope and in data, like any unknown field', (key) => {
+    const withKey = (object: Json) => JSON.parse(`{${JSON.stringify(key)}: 1, ${JSON.stringify(object).slice(1)}`) as Json;
+    const onEnvelope = withKey(raw('PurchaseMade'));
+    expect(violationsOf(validateInteractionEvent(onEnvelope))).toEqual([{ path: key, messages: [`property ${key} should not exist`] }]);
+    const inData = raw('PurchaseMade');
+    inData.data = withKey(inData.data as Json);
+    expect(violationsOf(validateInteractionEvent(inData))).toEqual([{ path: `data.${key}`, messages: [`property ${key} should not exist`] }]);
+  });
+
+  it('rejects objects and arrays nested deeper than MAX_JSON_DEPTH before transforming them (no stack overflow)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const result = validateInteractionEvent(raw('PurchaseMade', (event) => (event.data.productId = deep)));
+    const [violation] = violationsOf(result);
+    expect(violation.messages).toEqual([`objects and arrays may nest at most ${MAX_JSON_DEPTH} levels deep`]);
+    expect(violation.path).toBe(['data', 'productId', ...Array(MAX_JSON_DEPTH - 2).fill('a')].join('.'));
+    let array: unknown = [];
+    for (let i = 0; i < 20_000; i++) array = [array];
+    const batch = validateInteractionEventBatch({ events: [raw('PurchaseMade', (event) => (event.data.productId = array))] });
+    expect(!batch.ok && batch.violations[0].path).toMatch(/^events\[0\]\.data\.productId(\[0\])+$/);
+  });
+
+  it('accepts nesting up to MAX_JSON_DEPTH (then the field is reported for its type, not its depth)', () => {
+    let nested: unknown = 'x';
+    for (let i = 0; i < MAX_JSON_DEPTH - 2; i++) nested = [nested];
+    expect(violationsOf(validateInteractionEvent(raw('PurchaseMade', (event) => (event.data.productId = nested))))).toEqual([
+      { path: 'data.productId', messages: ['productId must be a string'] },
+    ]);
   });
 
   it.each([

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_BATCH_EVENTS, InteractionEventDto } from '../dto/interactio
 import { EVENT_TYPES, InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
 import { DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
 import { upcast } from '../versioning/upcast';
+import { MAX_JSON_DEPTH, pathBeyondDepth, tooDeepMessage } from './json-depth';
 import { Violation, flattenValidationErrors, prefixViolations } from './violation';
 
 export type ValidationResult = { ok: true; event: InteractionEvent } | { ok: false; violations: Violation[]; unknownType?: string };
@@ -41,19 +42,27 @@ const DATA_FIELDS = new Map<InteractionEventType, readonly string[]>(
   EVENT_TYPES.map((type) => [type, contractFieldsOf(DATA_DTO_BY_TYPE[type]).map((field) => field.name)]),
 );
 
-/** Keys class-transformer silently drops (prototype-pollution guard); reported here instead. */
-const DROPPED_KEYS = ['__proto__', 'constructor'] as const;
+const ENVELOPE_KEYS = new Set([...ENVELOPE_FIELDS, 'data']);
+const DATA_KEYS = new Map<InteractionEventType, ReadonlySet<string>>([...DATA_FIELDS].map(([type, names]) => [type, new Set(names)]));
 const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
-function droppedKeyViolations(event: PlainObject): Violation[] {
+/**
+ * Unknown keys class-transformer drops before class-validator can see them, so whitelisting
+ * would not report them: `__proto__`, and names of members the instance inherits (`constructor`,
+ * `toString`, `valueOf`, `hasOwnProperty`, `__defineGetter__`, …). Reported here, like any other
+ * unknown field; the ones that reach the instance are reported by forbidNonWhitelisted.
+ */
+function droppedKeyViolations(event: PlainObject, instance: object): Violation[] {
   const violations: Violation[] = [];
-  const check = (object: PlainObject, prefix: string) => {
-    for (const key of DROPPED_KEYS) {
-      if (hasOwn(object, key)) violations.push({ path: prefix + key, messages: [`property ${key} should not exist`] });
+  const check = (raw: PlainObject, transformed: unknown, known: ReadonlySet<string>, prefix: string) => {
+    const target = typeof transformed === 'object' && transformed !== null ? transformed : {};
+    for (const key of Object.keys(raw)) {
+      if (!known.has(key) && !hasOwn(target, key)) violations.push({ path: prefix + key, messages: [`property ${key} should not exist`] });
     }
   };
-  check(event, '');
-  if (isRecord(event.data)) check(event.data, 'data.');
+  check(event, instance, ENVELOPE_KEYS, '');
+  const dataKeys = isInteractionEventType(event.type) ? DATA_KEYS.get(event.type) : undefined;
+  if (dataKeys !== undefined && isRecord(event.data)) check(event.data, (instance as { data?: unknown }).data, dataKeys, 'data.');
   return violations;
 }
 
@@ -82,9 +91,12 @@ export function validateInteractionEvent(raw: unknown): ValidationResult {
   if (!isRecord(raw)) {
     return { ok: false, violations: [{ path: '', messages: [`the event must be a JSON object, got ${describe(raw)}`] }] };
   }
+  // Before any recursive tool (class-transformer) walks it: a deep document would overflow the stack.
+  const tooDeep = pathBeyondDepth(raw, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) return { ok: false, violations: [{ path: tooDeep, messages: [tooDeepMessage(MAX_JSON_DEPTH)] }] };
   const event = upcast(raw) as PlainObject;
   const instance = plainToInstance(InteractionEventDto, event);
-  const violations = [...droppedKeyViolations(event), ...flattenValidationErrors(validateSync(instance, CONTRACT_VALIDATOR_OPTIONS))];
+  const violations = [...droppedKeyViolations(event, instance), ...flattenValidationErrors(validateSync(instance, CONTRACT_VALIDATOR_OPTIONS))];
   const type = event.type;
   const unknownType = typeof type === 'string' && !isInteractionEventType(type) ? type : undefined;
   if (violations.length > 0) return unknownType === undefined ? { ok: false, violations } : { ok: false, violations, unknownType };
