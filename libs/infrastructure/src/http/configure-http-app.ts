@@ -1,25 +1,23 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@crm/config';
-import { CONTRACT_VALIDATOR_OPTIONS, flattenValidationErrors } from '@crm/contracts/edge';
+import { ContractValidationPipe } from './contract-validation.pipe';
+import { JSON_MEDIA_TYPES, jsonBodyParser } from './json-body';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { validationProblem } from './problem';
+import { ProblemResponse, ViolationResponse } from './problem.response';
 
 /**
- * Everything an HTTP app of the platform shares: JSON body limit, problem+json errors,
- * DTO validation at the edge, the OpenAPI document at /docs, graceful shutdown.
+ * Everything an HTTP app of the platform shares: JSON bodies read strictly (size limit, UTF-8,
+ * depth, duplicate keys), problem+json errors, DTO validation at the edge, the OpenAPI document
+ * at /docs, graceful shutdown.
  */
 export function configureHttpApp(app: NestExpressApplication, config: Pick<AppConfig, 'BODY_LIMIT'>, title: string): INestApplication {
-  app.useBodyParser('json', { limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  // The raw reader enforces the limit and inflates gzip/deflate/br; jsonBodyParser parses the bytes.
+  app.useBodyParser('raw', { limit: config.BODY_LIMIT, type: JSON_MEDIA_TYPES });
+  app.use(jsonBodyParser());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.useGlobalPipes(
-    new ValidationPipe({
-      ...CONTRACT_VALIDATOR_OPTIONS,
-      transform: true,
-      exceptionFactory: (errors) => validationProblem(flattenValidationErrors(errors)),
-    }),
-  );
+  app.useGlobalPipes(new ContractValidationPipe());
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   const document = SwaggerModule.createDocument(
@@ -29,6 +27,7 @@ export function configureHttpApp(app: NestExpressApplication, config: Pick<AppCo
       .setDescription('Event-sourced customer-interaction platform: publish call-centre events, read relationship views.')
       .setVersion('1')
       .build(),
+    { extraModels: [ProblemResponse, ViolationResponse] },
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;

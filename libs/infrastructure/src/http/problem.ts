@@ -8,6 +8,9 @@ export interface ProblemDocument {
   status: number;
   detail?: string;
   violations?: Violation[];
+  /** With `violations`: how many there are in all; `truncated` when only the first are listed. */
+  violationCount?: number;
+  truncated?: boolean;
   [extension: string]: unknown;
 }
 
@@ -30,13 +33,26 @@ export class ProblemException extends HttpException {
   }
 }
 
-export const validationProblem = (violations: Violation[], extensions: Record<string, unknown> = {}) =>
-  new ProblemException(
-    400,
-    'validation',
-    'The request is not valid',
-    `${violations.length} field${violations.length === 1 ? '' : 's'} violated: ${violations.map((v) => v.path || '(body)').join(', ')}`,
-    { violations, ...extensions },
-  );
+/** A validation problem names at most this many violations; `violationCount` counts them all. */
+export const MAX_LISTED_VIOLATIONS = 100;
+const PATHS_IN_DETAIL = 10;
+
+/**
+ * 400 naming the violated fields: `violations` lists the first MAX_LISTED_VIOLATIONS,
+ * `violationCount` counts all of them and `truncated` says whether some were left out (a batch
+ * of 1,000 empty events has 6,000; listing them all would make a half-megabyte answer).
+ */
+export const validationProblem = (violations: Violation[], extensions: Record<string, unknown> = {}) => {
+  const count = violations.length;
+  const listed = violations.slice(0, MAX_LISTED_VIOLATIONS);
+  const named = listed.slice(0, PATHS_IN_DETAIL).map((v) => v.path || '(body)').join(', ');
+  const more = count > PATHS_IN_DETAIL ? ` and ${count - PATHS_IN_DETAIL} more` : '';
+  return new ProblemException(400, 'validation', 'The request is not valid', `${count} field${count === 1 ? '' : 's'} violated: ${named}${more}`, {
+    violations: listed,
+    violationCount: count,
+    truncated: count > listed.length,
+    ...extensions,
+  });
+};
 
 export const notFoundProblem = (what: string) => new ProblemException(404, 'not-found', 'Not found', what);
