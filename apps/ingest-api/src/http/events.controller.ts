@@ -1,14 +1,32 @@
 import { Body, Controller, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EVENT_TYPES } from '@crm/contracts';
-import { validateInteractionEvent, validateInteractionEventBatch } from '@crm/contracts/edge';
+import {
+  DEFAULT_MAX_BATCH_EVENTS,
+  EVENT_DTO_CLASSES,
+  InteractionEventBatchDto,
+  interactionEventSchema,
+  validateInteractionEvent,
+  validateInteractionEventBatch,
+} from '@crm/contracts/edge';
 import type { ExpectedRevision } from '@crm/event-store';
-import { ProblemException, validationProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, JSON_MEDIA_TYPES, ProblemException, validationProblem } from '@crm/infrastructure';
 import { RecordInteractionsCommand, RecordOutcome } from '../commands/record-interactions.command';
+import { BatchResultResponse, StoredEventResponse } from './events.response';
 
+const EXPECTED_REVISION_WORDS = ['any', 'no_stream', 'stream_exists'] as const;
 
 const EXAMPLE_EVENT = {
   eventId: '5f0c2a52-8d6e-4c47-9a43-1b7c1b1f9e20',
@@ -20,6 +38,9 @@ const EXAMPLE_EVENT = {
 };
 
 @ApiTags('ingest')
+@ApiExtraModels(...EVENT_DTO_CLASSES, InteractionEventBatchDto)
+@ApiProblemResponse(413, 'Body over BODY_LIMIT')
+@ApiProblemResponse(415, 'Not JSON (Content-Type), a charset other than UTF-8, or an unsupported Content-Encoding')
 @Controller('v1/events')
 export class EventsController {
   constructor(
@@ -30,18 +51,27 @@ export class EventsController {
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Publish one interaction event', description: 'The JSON Schema of every type is at GET /v1/schemas.' })
-  @ApiBody({ schema: { type: 'object', description: 'An interaction event envelope (see /v1/schemas)', example: EXAMPLE_EVENT } })
-  @ApiQuery({ name: 'expectedRevision', required: false, description: "Optional guard: the customer stream's current revision, or no_stream" })
-  @ApiResponse({ status: 202, description: 'Stored: stream revision and global position' })
-  @ApiResponse({ status: 200, description: 'A retry of a stored eventId: the original position, nothing stored again' })
-  @ApiResponse({ status: 400, description: 'Invalid: application/problem+json naming every violated field' })
-  @ApiResponse({ status: 409, description: 'expectedRevision did not match, or the eventId belongs to another customer' })
-  @ApiResponse({ status: 413, description: 'Body over the size limit' })
+  @ApiBody({
+    description: 'One interaction event; `type` selects the schema of the envelope and its `data`',
+    required: true,
+    schema: { ...interactionEventSchema(), example: EXAMPLE_EVENT },
+  })
+  @ApiQuery({
+    name: 'expectedRevision',
+    required: false,
+    description: `Optional guard: the customer stream's current revision (an integer 0 to ${Number.MAX_SAFE_INTEGER}), no_stream, stream_exists or any (the default)`,
+    schema: { oneOf: [{ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, { type: 'string', enum: [...EXPECTED_REVISION_WORDS] }] },
+  })
+  @ApiAcceptedResponse({ type: StoredEventResponse, description: 'Stored: stream revision and global position' })
+  @ApiOkResponse({ type: StoredEventResponse, description: 'A retry of a stored eventId: the original position, nothing stored again' })
+  @ApiProblemResponse(400, 'Invalid: every violated field named (an unknown type lists the supported ones)')
+  @ApiProblemResponse(409, 'expectedRevision did not match (currentRevision given), or the eventId belongs to another customer')
+  @ApiProblemResponse(503, 'The event store is unavailable: retry with the same eventId')
   async publish(
     @Req() request: Request,
     @Body() body: unknown,
     @Res({ passthrough: true }) response: Response,
-    @Query('expectedRevision') expectedRevisionParam?: string,
+    @Query('expectedRevision') expectedRevisionParam?: unknown,
   ): Promise<RecordOutcome> {
     requireJson(request);
     const expectedRevision = parseExpectedRevision(expectedRevisionParam);
@@ -62,12 +92,12 @@ export class EventsController {
       'Validation is all-or-nothing: one invalid event rejects the batch with 400 and nothing is stored. ' +
       "Storage is atomic per customer: each customer's events of the batch are appended together; the response says per event what happened.",
   })
-  @ApiBody({ schema: { type: 'object', properties: { events: { type: 'array', items: { type: 'object' } } }, required: ['events'] } })
-  @ApiResponse({ status: 202, description: 'Every event stored or a duplicate; at least one stored' })
-  @ApiResponse({ status: 200, description: 'Every event was already stored (a retried batch)' })
-  @ApiResponse({ status: 207, description: 'Some customers stored, some not: see each result' })
-  @ApiResponse({ status: 400, description: 'Invalid: nothing stored; every violated field named as events[i].path' })
-  @ApiResponse({ status: 413, description: 'More events than BATCH_MAX_EVENTS, or body over the size limit' })
+  @ApiBody({ type: InteractionEventBatchDto, required: true, description: `{ events: [...] }, 1 to BATCH_MAX_EVENTS (${DEFAULT_MAX_BATCH_EVENTS} by default) events` })
+  @ApiAcceptedResponse({ type: BatchResultResponse, description: 'Every event stored or a duplicate; at least one stored' })
+  @ApiOkResponse({ type: BatchResultResponse, description: 'Every event was already stored (a retried batch)' })
+  @ApiResponse({ status: 207, type: BatchResultResponse, description: 'Some customers stored, some not: see each result' })
+  @ApiProblemResponse(400, 'Invalid: nothing stored; the violated fields named as events[i].path (the first 100; violationCount counts them all)')
+  @ApiProblemResponse(413, 'More events than BATCH_MAX_EVENTS (maxEvents given), or body over BODY_LIMIT')
   async publishBatch(@Req() request: Request, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     requireJson(request);
     const result = validateInteractionEventBatch(body, this.config.BATCH_MAX_EVENTS);
@@ -93,14 +123,20 @@ export class EventsController {
 }
 
 function requireJson(request: Request): void {
-  if (!request.is(['application/json', 'application/*+json'])) {
+  if (!request.is(JSON_MEDIA_TYPES)) {
     throw new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', 'Send the event as JSON with Content-Type: application/json.');
   }
 }
 
-function parseExpectedRevision(value: string | undefined): ExpectedRevision {
+/** A revision is a non-negative safe integer: a larger one cannot be represented exactly, so it could never match. */
+function parseExpectedRevision(value: unknown): ExpectedRevision {
   if (value === undefined || value === '' || value === 'any') return 'any';
   if (value === 'no_stream' || value === 'stream_exists') return value;
-  if (/^\d+$/.test(value)) return Number(value);
-  throw validationProblem([{ path: 'query.expectedRevision', messages: ['expectedRevision must be a revision number, any, no_stream or stream_exists'] }]);
+  if (typeof value === 'string' && /^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  throw validationProblem([
+    {
+      path: 'expectedRevision',
+      messages: [`expectedRevision must be a revision number from 0 to ${Number.MAX_SAFE_INTEGER}, any, no_stream or stream_exists`],
+    },
+  ]);
 }
