@@ -1,19 +1,21 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CustomerView } from '@crm/domain';
-import { notFoundProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
 import { CustomerProjection, ProjectedView } from '@crm/projector';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
 import { presentListItem, presentTimeline, presentView } from './customer-view.presenter';
-import { AsOfRequestDto } from './customer-view.request.dto';
+import { AsOfRequestDto, asOfInstant } from './as-of.request.dto';
+import { CustomerListResponse, CustomerViewResponse, TimelineResponse } from './customer-view.response';
 import { FILTER_KEYS, ListCustomersRequestDto } from './list-customers.request.dto';
 
 type Record = ViewRecord<ProjectedView<CustomerView>>;
 
 @ApiTags('query')
+@ApiProblemResponse(400, 'A query parameter is not valid: each one named')
 @Controller('v1/customers')
 export class CustomersController {
   constructor(
@@ -23,7 +25,9 @@ export class CustomersController {
 
   @Get(':id')
   @ApiOperation({ summary: "A customer's view as of a time (default now) and the global position it reflects" })
-  @ApiResponse({ status: 404, description: 'No event of this customer has been projected' })
+  @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
+  @ApiOkResponse({ type: CustomerViewResponse })
+  @ApiProblemResponse(404, 'No event of this customer has been projected')
   async get(@Param('id') id: string, @Query() query: AsOfRequestDto) {
     const { record, state } = await this.evaluated(id, query.asOf);
     return presentView(record, this.projection.present(state));
@@ -31,7 +35,9 @@ export class CustomersController {
 
   @Get(':id/timeline')
   @ApiOperation({ summary: 'Every lifecycle and trust stage change with the event and rule that caused it' })
-  @ApiResponse({ status: 404, description: 'No event of this customer has been projected' })
+  @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
+  @ApiOkResponse({ type: TimelineResponse })
+  @ApiProblemResponse(404, 'No event of this customer has been projected')
   async timeline(@Param('id') id: string, @Query() query: AsOfRequestDto) {
     const { record, state } = await this.evaluated(id, query.asOf);
     return presentTimeline(record, state);
@@ -39,6 +45,7 @@ export class CustomersController {
 
   @Get()
   @ApiOperation({ summary: 'Customers page by page, filtered by lifecycle stage, trust stage, tier, loyalty stage (as of the last population pass or event)' })
+  @ApiOkResponse({ type: CustomerListResponse })
   async list(@Query() query: ListCustomersRequestDto) {
     const filter = Object.fromEntries(FILTER_KEYS.filter((k) => query[k] !== undefined).map((k) => [k, query[k] as string]));
     const page = await this.queryBus.execute(new ListCustomerViewsQuery({ filter, limit: query.limit ?? 50, after: query.after }));
@@ -49,7 +56,6 @@ export class CustomersController {
     const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
     if (!record) throw notFoundProblem(`No customer ${id}`);
     // The application layer reads the clock; the domain gets the time as an argument.
-    const at = asOf ? new Date(asOf).toISOString() : new Date().toISOString();
-    return { record, state: this.projection.evaluate(record.view.state, at) };
+    return { record, state: this.projection.evaluate(record.view.state, asOfInstant(asOf)) };
   }
 }

@@ -1,12 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { EnumField } from '@crm/contracts/edge';
+import { LIFECYCLE_STAGES, LOYALTY_FORMATION_STAGES, TIERS, TRUST_STAGES } from '@crm/domain';
 
-const INDEX_VALUE = /^[a-z_]{1,32}$/;
-
-/** Filters match the secondary indexes the projection writes (lifecycle stage, trust stage, tier, …). */
+/**
+ * Filters match the secondary indexes the projection writes. Each takes one of the model's
+ * values; another is a 400 naming the allowed ones (it could only ever match nothing).
+ */
 export class ListCustomersRequestDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -14,30 +17,22 @@ export class ListCustomersRequestDto {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page', maxLength: 128 })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   after?: string;
 
-  @ApiPropertyOptional({ example: 'expansion' })
-  @IsOptional()
-  @Matches(INDEX_VALUE)
+  @EnumField(LIFECYCLE_STAGES, { optional: true, example: 'expansion' })
   lifecycleStage?: string;
 
-  @ApiPropertyOptional({ example: 'knowledge' })
-  @IsOptional()
-  @Matches(INDEX_VALUE)
+  @EnumField(TRUST_STAGES, { optional: true, example: 'knowledge' })
   trustStage?: string;
 
-  @ApiPropertyOptional({ example: 'gold' })
-  @IsOptional()
-  @Matches(INDEX_VALUE)
+  @EnumField(TIERS, { optional: true, description: 'As of the last population pass', example: 'gold' })
   tier?: string;
 
-  @ApiPropertyOptional({ example: 'preference' })
-  @IsOptional()
-  @Matches(INDEX_VALUE)
+  @EnumField(LOYALTY_FORMATION_STAGES, { optional: true, example: 'preference' })
   loyaltyStage?: string;
 }
 
