@@ -4,14 +4,15 @@
  * In-order events apply incrementally; a late event (earlier key than the last applied, or
  * earlier than the clock an evaluate moved to) re-folds the retained compact log.
  */
-import type { StoredInteractionEvent } from '@crm/contracts';
+import { RATING_CONTEXTS, StoredInteractionEvent } from '@crm/contracts';
 import { CustomerMismatchError, InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
-import type { CurrencyTotals, CustomerView, EventFact, LoyalTrait } from './customer-view.types';
+import type { CustomerView, EventFact, LoyalTrait } from './customer-view.types';
 import { initialView } from './customer-view.initial';
 import { advance, step } from './customer-view.rules';
 import { finalize, finalizeAfter } from './customer-view.summary';
 import { compareFacts, toFact } from './event-fact';
+import { copyOwn } from './own-keys';
 
 // The applied ids are the log's ids. A redelivered stored event has the same key
 // (occurredAt, position, eventId) as its first delivery, so it never lands on the fast path
@@ -54,6 +55,20 @@ function insertSorted(log: readonly EventFact[], fact: EventFact): EventFact[] {
   return out;
 }
 
+/**
+ * A view stored before its current fields existed (satisfaction by context, referred customers)
+ * is re-folded from its log like a view of another policy; the log of such a view has no rating
+ * contexts or referred customers, which a replay from the event store (npm run rebuild) fills in.
+ */
+function needsRefold(view: CustomerView, policy: RelationshipPolicy): boolean {
+  return (
+    view.policyVersion !== policy.policyVersion ||
+    view.satisfaction.byContext === undefined ||
+    view.state.contextRatingSums === undefined ||
+    view.loyalty.conative.referredCustomers === undefined
+  );
+}
+
 function checkCustomer(view: CustomerView, event: StoredInteractionEvent): void {
   if (event.customerId !== view.customerId) throw new CustomerMismatchError(view.customerId, event.customerId, event.eventId);
 }
@@ -67,7 +82,7 @@ export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent,
   const fact = toFact(event);
   const inOrder = isAfterLast(view, fact);
   const applied = !inOrder && hasApplied(view.log, fact.id);
-  if (view.policyVersion !== policy.policyVersion) {
+  if (needsRefold(view, policy)) {
     // A new policy is a reason to replay: re-fold everything under it.
     const log = applied ? view.log : insertSorted(view.log, fact);
     Object.assign(view, replay(view.customerId, log, policy, view.eventCount > 0 ? view.state.clockMs : null));
@@ -99,6 +114,12 @@ function copyEvidence(e: LoyalTrait['evidence']): LoyalTrait['evidence'] {
 
 const copyTrait = (t: LoyalTrait): LoyalTrait => ({ ...t, evidence: copyEvidence(t.evidence) });
 
+function copyByContext(byContext: CustomerView['satisfaction']['byContext']): CustomerView['satisfaction']['byContext'] {
+  const out = {} as CustomerView['satisfaction']['byContext'];
+  for (const context of RATING_CONTEXTS) out[context] = { ...byContext[context] };
+  return out;
+}
+
 /** A copy safe to mutate: log entries (facts) are immutable and shared, everything else copied. */
 export function cloneView(view: CustomerView): CustomerView {
   const lc = view.lifecycle;
@@ -108,12 +129,10 @@ export function cloneView(view: CustomerView): CustomerView {
   const traits = ly.traits;
   const sat = view.satisfaction;
   const s = view.state;
-  const foreign: Record<string, CurrencyTotals> = {};
-  for (const c in view.foreignCurrencies) foreign[c] = { ...view.foreignCurrencies[c] };
   return {
     ...view,
     eventCounts: { ...view.eventCounts },
-    foreignCurrencies: foreign,
+    foreignCurrencies: copyOwn(view.foreignCurrencies, (totals) => ({ ...totals })),
     lifecycle: {
       ...lc,
       transitions: copyAll(lc.transitions),
@@ -134,7 +153,7 @@ export function cloneView(view: CustomerView): CustomerView {
       ...ly,
       behavioural: { ...ly.behavioural, categories: ly.behavioural.categories.slice() },
       affective: { ...ly.affective },
-      conative: { ...ly.conative },
+      conative: { ...ly.conative, referredCustomers: ly.conative.referredCustomers.slice() },
       cognitive: { ...ly.cognitive, competitors: ly.cognitive.competitors.slice() },
       traits: {
         ...traits,
@@ -145,14 +164,19 @@ export function cloneView(view: CustomerView): CustomerView {
         toleratesFailure: copyTrait(traits.toleratesFailure),
       },
     },
-    satisfaction: { ...sat, lastLevel: sat.lastLevel === null ? null : { ...sat.lastLevel } },
+    satisfaction: {
+      ...sat,
+      byContext: copyByContext(sat.byContext),
+      lastLevel: sat.lastLevel === null ? null : { ...sat.lastLevel },
+    },
     complaints: { ...view.complaints, open: copyAll(view.complaints.open) },
     state: {
       ...s,
       purchaseTimes: s.purchaseTimes.slice(),
       purchaseValues: s.purchaseValues.slice(),
       recentRatings: s.recentRatings.slice(),
-      categories: { ...s.categories },
+      contextRatingSums: { ...s.contextRatingSums },
+      categories: copyOwn(s.categories),
       refundedOrders: s.refundedOrders.slice(),
       pendingFollowUps: s.pendingFollowUps.slice(),
       recentlyResolved: copyAll(s.recentlyResolved),
@@ -171,7 +195,8 @@ export function evolve(view: CustomerView, event: StoredInteractionEvent, policy
     const maybeApplied = last !== undefined && (t < last.t || (t === last.t && event.position <= last.p) || t < view.state.clockMs);
     if (maybeApplied && hasApplied(view.log, event.eventId)) return view;
   }
-  const next = cloneView(view);
+  // A view to re-fold is replaced whole (top-level fields), so a shallow copy protects the original.
+  const next = needsRefold(view, policy) ? { ...view } : cloneView(view);
   evolveInPlace(next, event, policy);
   return next;
 }
@@ -185,7 +210,7 @@ export function evaluate(view: CustomerView, asOf: string, policy: RelationshipP
   const at = Date.parse(asOf);
   if (!Number.isFinite(at)) throw new InvalidEventError('(evaluate)', `asOf is not a date: ${asOf}`);
   if (view.eventCount === 0) return view.policyVersion === policy.policyVersion ? view : initialView(view.customerId, policy);
-  if (view.policyVersion !== policy.policyVersion || at < view.state.clockMs) {
+  if (needsRefold(view, policy) || at < view.state.clockMs) {
     return replay(view.customerId, view.log.filter((f) => f.t <= at), policy, at);
   }
   const next = cloneView(view);

@@ -1,8 +1,17 @@
-import { EVENT_TYPES, InteractionEventType } from '@crm/contracts';
+import { EVENT_TYPES, InteractionEventType, RATING_CONTEXTS, RatingContext } from '@crm/contracts';
 import type { RelationshipPolicy } from '../policy';
-import type { CustomerView, LoyalTrait } from './customer-view.types';
+import type { ContextSatisfaction, CustomerView, LoyalTrait } from './customer-view.types';
 
 const noTrait = (): LoyalTrait => ({ value: false, evidence: {} });
+
+/** One entry per rating context, in the contract's order (so the JSON key order is fixed). */
+export function perContext<T>(make: () => T): Record<RatingContext, T> {
+  const out = {} as Record<RatingContext, T>;
+  for (const context of RATING_CONTEXTS) out[context] = make();
+  return out;
+}
+
+const unrated = (): ContextSatisfaction => ({ ratings: 0, average: null });
 
 /** The view of a customer before any event: no stage history yet (the first event creates it). */
 export function initialView(customerId: string, policy: RelationshipPolicy): CustomerView {
@@ -64,7 +73,7 @@ export function initialView(customerId: string, policy: RelationshipPolicy): Cus
         repeatPurchaseRate: 0,
       },
       affective: { satisfactionAverage: null, satisfactionTrend: 'flat', positiveShare: 0, negativeShare: 0, wordOfMouth: 0 },
-      conative: { recommendLikelihood: null, npsClass: null, referrals: 0 },
+      conative: { recommendLikelihood: null, npsClass: null, referrals: 0, referredCustomers: [] },
       cognitive: { competitorOffersDeclined: 0, competitors: [], repeatChoiceShare: 0 },
       formationStage: 'cognition',
       traits: {
@@ -75,7 +84,7 @@ export function initialView(customerId: string, policy: RelationshipPolicy): Cus
         toleratesFailure: noTrait(),
       },
     },
-    satisfaction: { ratings: 0, average: null, lastLevel: null, npsClass: null },
+    satisfaction: { ratings: 0, average: null, byContext: perContext(unrated), lastLevel: null, npsClass: null },
     complaints: { filed: 0, resolved: 0, resolvedWithinSla: 0, recovered: 0, open: [] },
     churnReason: null,
     state: {
@@ -93,6 +102,7 @@ export function initialView(customerId: string, policy: RelationshipPolicy): Cus
       trustFirstInteractionMs: null,
       trustLastInteractionMs: null,
       ratingSum: 0,
+      contextRatingSums: perContext(() => 0),
       recentRatings: [],
       positiveSignals: 0,
       negativeSignals: 0,

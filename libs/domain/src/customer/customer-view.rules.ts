@@ -2,17 +2,20 @@
  * The rules of relationship-model.md §2–§3 applied to a view IN PLACE. Callers own the
  * view they pass (customer-view.evolve.ts copies before calling when purity is asked for).
  *
- * Time model: the view has a clock (state.clockMs). Time rules (SLA breach, inactivity,
- * volume decline, tenure-based commitment/identification) can only change the outcome at a
+ * Time model: the view has a clock (state.clockMs). Time rules (SLA breach just past the
+ * deadline, inactivity, volume decline, commitment by tenure or by a purchase crossing into an
+ * older period, tenure-based identification) can only change the outcome at a
  * finite set of instants ("wakes") computed from the facts; `advance` visits them in order
  * and applies the rules at each, stamping changes with the wake instant. An event at t is
  * applied after advancing to t (wakes ≤ t first). So the view is a function of the applied
  * facts and the clock, never of when anyone looked at it.
  */
-import type { ComplaintSeverity } from '@crm/contracts';
+import { ComplaintSeverity, RATING_CONTEXTS } from '@crm/contracts';
 import type { LifecycleStage, RelationshipPolicy, TrustStage } from '../policy';
-import type { CustomerView, EventFact, LifecycleRule, TrustViolationKind } from './customer-view.types';
+import { resolvedWithinSla, slaBreachMs, slaDeadlineMs } from './complaint-sla';
+import type { CurrencyTotals, CustomerView, EventFact, LifecycleRule, TrustViolationKind } from './customer-view.types';
 import { DAY_MS } from './event-fact';
+import { getOwn, setOwn } from './own-keys';
 import { normaliseScore, npsClass, satisfactionLevel } from './satisfaction.scale';
 
 export const TRUST_RANK: Record<TrustStage, number> = { calculus: 0, knowledge: 1, identification: 2 };
@@ -66,7 +69,7 @@ function nextWake(v: CustomerView, policy: RelationshipPolicy): number {
   const open = v.complaints.open;
   for (let i = 0; i < open.length; i++) {
     if (open[i].breached) continue;
-    x = open[i].slaDeadlineMs;
+    x = slaBreachMs(open[i].slaDeadlineMs);
     if (x > clock && x < next) next = x;
   }
   if (v.trust.stage === 'knowledge') {
@@ -80,6 +83,13 @@ function nextWake(v: CustomerView, policy: RelationshipPolicy): number {
   if (stage === 'expansion') {
     x = s.firstSeenMs + policy.lifecycle.commitment.minTenureDays * DAY_MS;
     if (x > clock && x < next) next = x;
+    // The periods are anchored at the instant evaluated, so the number of distinct periods can
+    // grow as time passes: wake where a purchase crosses into an older period, but only while
+    // the rest of the rule holds (tenure, trust and satisfaction change only at events or wakes).
+    if (commitmentPrerequisitesHold(v, clock, policy)) {
+      x = nextPeriodEdge(v, clock, policy);
+      if (x < next) next = x;
+    }
   }
   if (stage !== 'dissolution' && s.lastPurchaseMs !== null && s.episodeStartMs !== null) {
     const d = policy.lifecycle.dissolution;
@@ -111,7 +121,8 @@ function applyWake(v: CustomerView, at: number, policy: RelationshipPolicy): voi
   const when = (): string => (stamp ??= iso(at));
   let violated = false;
   for (const c of v.complaints.open) {
-    if (c.breached || c.slaDeadlineMs > at) continue;
+    // The deadline instant is still in time: breached only once it has passed.
+    if (c.breached || at < slaBreachMs(c.slaDeadlineMs)) continue;
     c.breached = true;
     if (policy.trust.violation.slaBreachSeverities.includes(c.severity)) {
       violate(v, 'sla-breach', c.complaintId, null, at, when());
@@ -229,30 +240,64 @@ function episodePurchasesSince(v: CustomerView, from: number, at: number): numbe
   return Math.max(0, countAtOrBefore(ts, at) - lo);
 }
 
-function commitmentHolds(v: CustomerView, at: number, policy: RelationshipPolicy): boolean {
+/** Commitment without its purchase-period condition: tenure (from first seen), trust, satisfaction. */
+function commitmentPrerequisitesHold(v: CustomerView, at: number, policy: RelationshipPolicy): boolean {
+  const c = policy.lifecycle.commitment;
+  if (at - v.state.firstSeenMs < c.minTenureDays * DAY_MS) return false;
+  if (TRUST_RANK[v.trust.stage] < TRUST_RANK[c.minTrustStage]) return false;
+  return satisfactionAtLeast(v, c.minSatisfaction);
+}
+
+/**
+ * Distinct periods with a purchase of the current episode, as of `at`: period k is
+ * (at − (k+1)·periodDays, at − k·periodDays], consecutive periods back from `at` inside the
+ * lookback (at − lookbackDays, at]. Stops counting at `enough`.
+ */
+function distinctPurchasePeriods(v: CustomerView, at: number, policy: RelationshipPolicy, enough = Infinity): number {
   const c = policy.lifecycle.commitment;
   const s = v.state;
-  if (at - s.firstSeenMs < c.minTenureDays * DAY_MS) return false;
-  if (TRUST_RANK[v.trust.stage] < TRUST_RANK[c.minTrustStage]) return false;
-  if (!satisfactionAtLeast(v, c.minSatisfaction)) return false;
-  // Epoch-aligned periods: the count changes only when a purchase enters or leaves the lookback.
   const period = c.periodDays * DAY_MS;
   const from = at - c.lookbackDays * DAY_MS;
   const start = s.episodeStartMs ?? Infinity;
   const ts = s.purchaseTimes;
-  // Walking the ascending times backwards, the period index never increases: a change is a new period.
+  // Walking the ascending times backwards, the period index never decreases: a change is a new period.
   let distinct = 0;
-  let previous = NaN;
+  let previous = -1;
   for (let i = countAtOrBefore(ts, at) - 1; i >= 0; i--) {
     const t = ts[i];
     if (t <= from || t < start) break;
-    const p = Math.floor(t / period);
-    if (p !== previous) {
-      previous = p;
-      if (++distinct >= c.minDistinctPeriods) return true;
+    const k = Math.floor((at - t) / period);
+    if (k !== previous) {
+      previous = k;
+      if (++distinct >= enough) break;
     }
   }
-  return false;
+  return distinct;
+}
+
+/** The next instant after `clock` at which a purchase of the lookback moves into an older period. */
+function nextPeriodEdge(v: CustomerView, clock: number, policy: RelationshipPolicy): number {
+  const c = policy.lifecycle.commitment;
+  const s = v.state;
+  const period = c.periodDays * DAY_MS;
+  const lookback = c.lookbackDays * DAY_MS;
+  const start = s.episodeStartMs ?? Infinity;
+  const ts = s.purchaseTimes;
+  let next = Infinity;
+  for (let i = countAtOrBefore(ts, clock) - 1; i >= 0; i--) {
+    const t = ts[i];
+    if (t <= clock - lookback || t < start) break;
+    const edge = t + (Math.floor((clock - t) / period) + 1) * period;
+    // Still inside the lookback there (leaving it never adds a period).
+    if (edge - t < lookback && edge < next) next = edge;
+  }
+  return next;
+}
+
+function commitmentHolds(v: CustomerView, at: number, policy: RelationshipPolicy): boolean {
+  if (!commitmentPrerequisitesHold(v, at, policy)) return false;
+  const min = policy.lifecycle.commitment.minDistinctPeriods;
+  return distinctPurchasePeriods(v, at, policy, min) >= min;
 }
 
 function identificationHolds(v: CustomerView, at: number, policy: RelationshipPolicy): boolean {
@@ -476,13 +521,13 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
         v.historicalValue += f.a;
         v.loyalty.behavioural.purchaseValue += f.a;
       } else {
-        const totals = (v.foreignCurrencies[f.c] ??= { purchases: 0, purchaseValue: 0, refundValue: 0 });
+        const totals = foreignTotals(v, f.c);
         totals.purchases++;
         totals.purchaseValue += f.a;
       }
-      const before = s.categories[f.cat] ?? 0;
+      const before = getOwn(s.categories, f.cat) ?? 0;
       if (before > 0) s.repeatChoices++;
-      s.categories[f.cat] = before + 1;
+      setOwn(s.categories, f.cat, before + 1);
       // The category list changes only here, so it is derived here rather than on every event.
       if (before === 0) v.loyalty.behavioural.categories = Object.keys(s.categories);
       if (v.complaints.filed > 0) s.purchasesAfterComplaint++;
@@ -496,7 +541,7 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       const ev = v.trust.evidence;
       if (v.currency === null) v.currency = f.c;
       if (f.c === v.currency) v.historicalValue -= f.a;
-      else (v.foreignCurrencies[f.c] ??= { purchases: 0, purchaseValue: 0, refundValue: 0 }).refundValue += f.a;
+      else foreignTotals(v, f.c).refundValue += f.a;
       if (!s.refundedOrders.includes(f.o)) {
         s.refundedOrders.push(f.o);
         // The order turns from "not refunded" (positive) into a failed exchange (negative).
@@ -523,7 +568,7 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       v.complaints.filed++;
       beh.complaints++;
       if (!v.complaints.open.some((c) => c.complaintId === f.cid)) {
-        const deadline = f.t + policy.complaints.slaDays[f.sev] * DAY_MS;
+        const deadline = slaDeadlineMs(f.t, f.sev, policy);
         v.complaints.open.push({
           complaintId: f.cid,
           severity: f.sev,
@@ -541,8 +586,8 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       const ev = v.trust.evidence;
       const c = v.complaints;
       const i = c.open.findIndex((o) => o.complaintId === f.cid);
-      // The publisher's verdict wins; otherwise the policy SLA of the filed complaint.
-      const within = f.sla ?? (i >= 0 ? f.t <= c.open[i].slaDeadlineMs : null);
+      // The publisher's verdict wins; otherwise the policy deadline of the open complaint (the measures judge alike).
+      const within = resolvedWithinSla(f.sla, f.t, i >= 0 ? c.open[i].slaDeadlineMs : null);
       c.resolved++;
       if (within === true) {
         c.resolvedWithinSla++;
@@ -562,6 +607,11 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       const sat = v.satisfaction;
       sat.ratings++;
       s.ratingSum += n;
+      // A log written before contexts were kept has none: such a rating counts only overall.
+      if (RATING_CONTEXTS.includes(f.ctx)) {
+        sat.byContext[f.ctx].ratings++;
+        s.contextRatingSums[f.ctx] += n;
+      }
       s.recentRatings.push(n);
       if (s.recentRatings.length > 2 * policy.satisfaction.trendWindow) s.recentRatings.shift();
       sat.lastLevel = satisfactionLevel(f.sc, f.scale);
@@ -576,10 +626,18 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
       }
       break;
     }
-    case 'ReferralMade':
+    case 'ReferralMade': {
       counts.ReferralMade++;
-      v.loyalty.conative.referrals++;
+      const conative = v.loyalty.conative;
+      conative.referrals++;
+      // The referral links the two customers: each referred customer once, at its first referral.
+      const referred = conative.referredCustomers;
+      // (A log written before referred customers were kept has no `ref`.)
+      if (typeof f.ref === 'string' && f.ref !== v.customerId && !referred.some((r) => r.customerId === f.ref)) {
+        referred.push({ customerId: f.ref, eventId: f.id, occurredAt: f.at });
+      }
       break;
+    }
     case 'CompetitorOfferDeclined': {
       counts.CompetitorOfferDeclined++;
       const cog = v.loyalty.cognitive;
@@ -604,6 +662,15 @@ function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): b
     if (rescore & INTEGRITY) t.integrity = score(ev.integrity.positive, ev.integrity.negative, policy);
   }
   return violated;
+}
+
+function foreignTotals(v: CustomerView, currency: string): CurrencyTotals {
+  let totals = getOwn(v.foreignCurrencies, currency);
+  if (totals === undefined) {
+    totals = { purchases: 0, purchaseValue: 0, refundValue: 0 };
+    setOwn(v.foreignCurrencies, currency, totals);
+  }
+  return totals;
 }
 
 function hasPurchase(v: CustomerView, orderId: string): boolean {

@@ -37,7 +37,12 @@ describe('customer view stories', () => {
     expect(view.loyalty.traits.resistsCompetitors.value).toBe(true);
     expect(view.loyalty.traits.toleratesFailure.value).toBe(false);
     expect(view.loyalty.behavioural).toMatchObject({ purchaseCount: 13, purchaseValue: 26000, tenureDays: 400 });
-    expect(view.loyalty.conative).toEqual({ recommendLikelihood: 10, npsClass: 'promoter', referrals: 1 });
+    expect(view.loyalty.conative).toEqual({
+      recommendLikelihood: 10,
+      npsClass: 'promoter',
+      referrals: 1,
+      referredCustomers: [{ customerId: 'C-99', eventId: 'C-loyal-e29', occurredAt: day(200) }],
+    });
     expect(view.historicalValue).toBe(26000);
     expect(view.currency).toBe('EUR');
     expect(view.asOf).toBe(day(400));
@@ -118,8 +123,9 @@ describe('customer view stories', () => {
 
     const view = given([...events, c.resolved(day(104), 'K-9', { customerAccepted: false })]).whenEvolved();
     expect(view.trust.stage).toBe('calculus');
+    // Stamped at the first instant past the deadline (the deadline itself is still in time).
     expect(view.trust.violations).toEqual([
-      { kind: 'sla-breach', complaintId: 'K-9', eventId: null, occurredAt: day(101), from: 'knowledge', to: 'calculus' },
+      { kind: 'sla-breach', complaintId: 'K-9', eventId: null, occurredAt: '2025-04-12T00:00:00.001Z', from: 'knowledge', to: 'calculus' },
     ]);
     expect(view.trust.transitions.at(-1)).toMatchObject({ from: 'knowledge', to: 'calculus', rule: 'sla-breach' });
     expect(view.trust.evidence.integrity).toEqual({ positive: 0, negative: 1 });

@@ -6,6 +6,7 @@
  * lives in its own small object of a long-lived view, so not touching the unchanged ones is
  * what keeps the projector's fold fast (the property tests compare live against full replays).
  */
+import { RATING_CONTEXTS } from '@crm/contracts';
 import type { LoyaltyFormationStage, RelationshipPolicy, TrustStage } from '../policy';
 import type { CustomerView, EventFact, Trend } from './customer-view.types';
 import { DAY_MS } from './event-fact';
@@ -85,6 +86,10 @@ function refresh(v: CustomerView, policy: RelationshipPolicy, kind: EventFact['k
     const sat = v.satisfaction;
     const average = sat.ratings > 0 ? s.ratingSum / sat.ratings : null;
     sat.average = average;
+    for (const context of RATING_CONTEXTS) {
+      const c = sat.byContext[context];
+      c.average = c.ratings > 0 ? s.contextRatingSums[context] / c.ratings : null;
+    }
     const a = loyalty.affective;
     a.satisfactionAverage = average;
     a.satisfactionTrend = trend(s.recentRatings, policy);
@@ -170,7 +175,8 @@ function refresh(v: CustomerView, policy: RelationshipPolicy, kind: EventFact['k
     formation = 'acceptance';
     const ratings = v.satisfaction.ratings;
     const average = ratings > 0 ? s.ratingSum / ratings : null;
-    if (purchases >= fp.preferenceMinPurchases && (average === null || average >= fp.preferenceMinSatisfaction)) {
+    // Same tolerance as the lifecycle and trust thresholds: a sum of normalised ratings is not exact.
+    if (purchases >= fp.preferenceMinPurchases && (average === null || average >= fp.preferenceMinSatisfaction - 1e-9)) {
       formation = 'preference';
       let traitCount = 0;
       if (regularValue) traitCount++;

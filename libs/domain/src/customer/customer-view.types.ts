@@ -2,7 +2,7 @@
  * The view of one customer (relationship-model.md §2–§5). JSON-serialisable: plain objects,
  * arrays, numbers, strings, booleans and null only, so a read store can keep it as a document.
  */
-import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingScale } from '@crm/contracts';
+import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingContext, RatingScale } from '@crm/contracts';
 import type { LifecycleStage, LoyaltyFormationStage, TrustStage } from '../policy';
 
 /** What caused a lifecycle/trust change that no event caused: a time rule firing at its instant. */
@@ -93,6 +93,21 @@ export interface SatisfactionLevel {
   en: string;
 }
 
+/** Ratings in one context (relationship-model.md §7 satisfaction by context). */
+export interface ContextSatisfaction {
+  ratings: number;
+  /** Normalised 0–1 average of the ratings in this context; null when none. */
+  average: number | null;
+}
+
+/** A customer named by one of this customer's referrals (first referral of each, in occurredAt order). */
+export interface ReferredCustomer {
+  customerId: string;
+  /** The ReferralMade that first named them. */
+  eventId: string;
+  occurredAt: string;
+}
+
 export interface LoyalTrait {
   value: boolean;
   /** The numbers the verdict rests on. */
@@ -112,10 +127,10 @@ export interface OpenComplaint {
   severity: ComplaintSeverity;
   category: ComplaintCategory;
   filedAt: string;
-  /** ISO instant at which the policy SLA runs out. */
+  /** ISO instant at which the policy SLA runs out: the last instant still within SLA. */
   slaDeadline: string;
   slaDeadlineMs: number;
-  /** The SLA ran out while it was open. */
+  /** The SLA ran out (the deadline passed) while it was open. */
   breached: boolean;
 }
 
@@ -141,8 +156,9 @@ export type EventFact = {
   | { k: 'PurchaseRefunded'; o: string; a: number; c: string }
   | { k: 'ComplaintFiled'; cid: string; sev: ComplaintSeverity; cat: ComplaintCategory }
   | { k: 'ComplaintResolved'; cid: string; sla: boolean | null; acc: boolean }
-  | { k: 'SatisfactionRated'; sc: number; scale: RatingScale; rl: number | null }
-  | { k: 'ReferralMade' }
+  // `ctx` may be missing in a log written before contexts were kept: such a rating counts only overall.
+  | { k: 'SatisfactionRated'; sc: number; scale: RatingScale; rl: number | null; ctx: RatingContext }
+  | { k: 'ReferralMade'; ref: string | null }
   | { k: 'CompetitorOfferDeclined'; comp: string }
   | { k: 'RelationshipEnded'; r: ChurnReason }
 );
@@ -169,11 +185,14 @@ export interface CustomerViewState {
   trustFirstInteractionMs: number | null;
   trustLastInteractionMs: number | null;
   ratingSum: number;
+  /** Sum of the normalised ratings per rating context (counts are in satisfaction.byContext). */
+  contextRatingSums: Record<RatingContext, number>;
   /** Last 2 × trendWindow normalised ratings, oldest first. */
   recentRatings: number[];
   positiveSignals: number;
   negativeSignals: number;
   neutralSignals: number;
+  /** Purchases per product category; keys are publisher input (read and write them with own-keys.ts). */
   categories: Record<string, number>;
   repeatChoices: number;
   purchasesAfterComplaint: number;
@@ -199,6 +218,7 @@ export interface CustomerView {
   currency: string | null;
   /** Net purchase value minus refunds, minor units of `currency`. */
   historicalValue: number;
+  /** Keyed by currency code (publisher input: read and write with own-keys.ts). */
   foreignCurrencies: Record<string, CurrencyTotals>;
   lifecycle: {
     stage: LifecycleStage;
@@ -239,7 +259,13 @@ export interface CustomerView {
       /** (3·positive − 11·negative) / (3·positive + 11·negative), −1…1, 0 without signals. */
       wordOfMouth: number;
     };
-    conative: { recommendLikelihood: number | null; npsClass: NpsClass | null; referrals: number };
+    conative: {
+      recommendLikelihood: number | null;
+      npsClass: NpsClass | null;
+      referrals: number;
+      /** The customers this one's referrals named, each once, in occurredAt order (referral value is computed from them). */
+      referredCustomers: ReferredCustomer[];
+    };
     cognitive: { competitorOffersDeclined: number; competitors: string[]; repeatChoiceShare: number };
     formationStage: LoyaltyFormationStage;
     traits: LoyaltyTraits;
@@ -247,6 +273,8 @@ export interface CustomerView {
   satisfaction: {
     ratings: number;
     average: number | null;
+    /** Ratings and normalised average per rating context; every context is present. */
+    byContext: Record<RatingContext, ContextSatisfaction>;
     lastLevel: SatisfactionLevel | null;
     npsClass: NpsClass | null;
   };

@@ -90,9 +90,9 @@ export function toFact(event: StoredInteractionEvent): EventFact {
     case 'ComplaintResolved':
       return { id, t, at, p, k: e.type, cid: e.data.complaintId, sla: e.data.withinSla ?? null, acc: e.data.customerAccepted };
     case 'SatisfactionRated':
-      return { id, t, at, p, k: e.type, sc: e.data.score, scale: e.data.scale, rl: e.data.recommendLikelihood ?? null };
+      return { id, t, at, p, k: e.type, sc: e.data.score, scale: e.data.scale, rl: e.data.recommendLikelihood ?? null, ctx: e.data.context };
     case 'ReferralMade':
-      return { id, t, at, p, k: e.type };
+      return { id, t, at, p, k: e.type, ref: e.data.referredCustomerId || null };
     case 'CompetitorOfferDeclined':
       return { id, t, at, p, k: e.type, comp: e.data.competitor };
     case 'RelationshipEnded':

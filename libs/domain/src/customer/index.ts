@@ -4,3 +4,5 @@ export { evolve, evolveInPlace, evaluate, foldEvents, cloneView } from './custom
 export { rfmSummary, RfmSummary } from './rfm-summary';
 export { SATISFACTION_LABELS, normaliseScore, satisfactionLevel, npsClass } from './satisfaction.scale';
 export { compareFacts, toFact } from './event-fact';
+export { getOwn, setOwn, copyOwn } from './own-keys';
+export { slaDeadlineMs, slaBreachMs, resolvedWithinSla } from './complaint-sla';

@@ -39,7 +39,10 @@ export interface LifecyclePolicy {
   commitment: {
     /** Days since the customer was first seen. */
     minTenureDays: number;
-    /** Purchases must fall in ≥ minDistinctPeriods distinct periods of periodDays (epoch-aligned) within lookbackDays. */
+    /**
+     * Purchases must fall in ≥ minDistinctPeriods distinct periods of periodDays within lookbackDays,
+     * counted back from the instant evaluated: period k = (asOf − (k+1)·periodDays, asOf − k·periodDays].
+     */
     periodDays: number;
     minDistinctPeriods: number;
     lookbackDays: number;

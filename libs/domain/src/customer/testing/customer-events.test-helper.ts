@@ -7,6 +7,7 @@ import type {
   ContactDirection,
   ContactOutcome,
   InteractionEvent,
+  RatingContext,
   RatingScale,
   StoredInteractionEvent,
 } from '@crm/contracts';
@@ -86,16 +87,17 @@ export class CustomerEvents {
       ...(o.withinSla === undefined ? {} : { withinSla: o.withinSla }),
     });
   }
-  rated(at: string, score: number, scale: RatingScale = 5, recommendLikelihood?: number): StoredInteractionEvent {
+  rated(at: string, score: number, scale: RatingScale = 5, recommendLikelihood?: number, context: RatingContext = 'survey'): StoredInteractionEvent {
     return this.event('SatisfactionRated', at, {
       score,
       scale,
-      context: 'survey',
+      context,
       ...(recommendLikelihood === undefined ? {} : { recommendLikelihood }),
     });
   }
-  referral(at: string): StoredInteractionEvent {
-    return this.event('ReferralMade', at, { referredCustomerId: 'C-99' });
+  /** `referredCustomerId` null: a referral that names nobody. */
+  referral(at: string, referredCustomerId: string | null = 'C-99'): StoredInteractionEvent {
+    return this.event('ReferralMade', at, referredCustomerId === null ? {} : { referredCustomerId });
   }
   declined(at: string, competitor = 'RivalCo'): StoredInteractionEvent {
     return this.event('CompetitorOfferDeclined', at, { competitor, offerSummary: '20% off' });
