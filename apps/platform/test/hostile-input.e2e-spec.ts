@@ -153,6 +153,17 @@ describe('hostile input over HTTP (embedded platform)', () => {
     });
   });
 
+  describe('measures dates', () => {
+    it.each(['2026-99-99', '2026-02-30', '2026-3-1', '20260301', '2026-03-01T00:00:00Z'])('rejects from=%s with 400 naming it', async (from) => {
+      const problem = await expectRejected(() => platform.http.get(`/v1/agents/A-17/measures?from=${encodeURIComponent(from)}`), 400);
+      expect(problem.violations).toEqual([{ path: 'from', messages: ['from must be a date YYYY-MM-DD'] }]);
+    });
+
+    it('accepts calendar dates, 29 February of a leap year included', async () => {
+      await platform.http.get('/v1/teams/T-billing/measures?from=2024-02-29&to=2026-12-31').expect(200);
+    });
+  });
+
   describe('unknown fields named like Object.prototype members', () => {
     const NAMES = ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__', 'constructor', '__proto__'];
     // Written as JSON text: an object literal cannot carry an own __proto__ key.

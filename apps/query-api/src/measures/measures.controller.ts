@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Matches, IsOptional } from 'class-validator';
+import { IsOptional, ValidateBy } from 'class-validator';
+import { isOffsetDateTime } from '@crm/contracts/edge';
 import { ApiProblemResponse } from '@crm/infrastructure';
 import { InteractionMeasuresStore } from '@crm/projector';
 import { ReadStore } from '@crm/read-store';
@@ -8,15 +9,25 @@ import { MeasuresResponse } from './measures.response';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A calendar date YYYY-MM-DD (2026-02-30 is not one), checked as the start of that UTC day. */
+const IsDay = () =>
+  ValidateBy({
+    name: 'isDay',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && DAY.test(value) && isOffsetDateTime(`${value}T00:00:00Z`),
+      defaultMessage: (args) => `${args?.property} must be a date YYYY-MM-DD`,
+    },
+  });
+
 export class MeasuresRequestDto {
-  @ApiPropertyOptional({ description: 'First day included (UTC date of occurredAt)', format: 'date', example: '2026-01-01' })
+  @ApiPropertyOptional({ description: 'First day included (UTC date of occurredAt)', format: 'date', pattern: DAY.source, example: '2026-01-01' })
   @IsOptional()
-  @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
+  @IsDay()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Last day included', format: 'date', example: '2026-01-31' })
+  @ApiPropertyOptional({ description: 'Last day included', format: 'date', pattern: DAY.source, example: '2026-01-31' })
   @IsOptional()
-  @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' })
+  @IsDay()
   to?: string;
 }
 
