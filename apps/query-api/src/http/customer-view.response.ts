@@ -1,11 +1,11 @@
 /**
  * The OpenAPI description of what GET /v1/customers/:id and its timeline answer: the presented
- * view of libs/domain (customer-view.types.ts) without the fold's log and running totals. The
- * main sections are typed; objects the model is still growing (satisfaction, the conative
- * dimension, the population segment) are open: clients must ignore members they do not know.
+ * view of libs/domain (customer-view.types.ts) without the fold's log and running totals. No
+ * object is closed (no additionalProperties: false): the model grows, so clients must ignore
+ * members they do not know; the population segment is described loosely beyond asOf and tier.
  */
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, type ApiPropertyOptions, getSchemaPath } from '@nestjs/swagger';
-import { CHURN_REASONS, COMPLAINT_CATEGORIES, COMPLAINT_SEVERITIES, EVENT_TYPES, RATING_SCALES } from '@crm/contracts';
+import { CHURN_REASONS, COMPLAINT_CATEGORIES, COMPLAINT_SEVERITIES, EVENT_TYPES, RATING_CONTEXTS, RATING_SCALES } from '@crm/contracts';
 import { LIFECYCLE_RULES, LIFECYCLE_STAGES, LOYALTY_FORMATION_STAGES, TIERS, TRUST_STAGES } from '@crm/domain';
 
 const TRENDS = ['up', 'flat', 'down'] as const;
@@ -247,7 +247,17 @@ export class AffectiveLoyaltyResponse {
   wordOfMouth: number;
 }
 
-/** Open: the referred customers are being added to it. */
+export class ReferredCustomerResponse {
+  @ApiProperty({ example: 'C-200117' })
+  customerId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The ReferralMade that first named them' })
+  eventId: string;
+
+  @ApiProperty(instant())
+  occurredAt: string;
+}
+
 export class ConativeLoyaltyResponse {
   @ApiProperty({ type: 'number', nullable: true })
   recommendLikelihood: number | null;
@@ -258,8 +268,8 @@ export class ConativeLoyaltyResponse {
   @ApiProperty(count())
   referrals: number;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: "The customers this one's referrals named (being added; its items are open)" })
-  referredCustomers?: object[];
+  @ApiPropertyOptional({ type: [ReferredCustomerResponse], description: "The customers this one's referrals named, each once, in occurredAt order (absent from views folded before it was kept)" })
+  referredCustomers?: ReferredCustomerResponse[];
 }
 
 export class CognitiveLoyaltyResponse {
@@ -332,7 +342,15 @@ export class SatisfactionLevelResponse {
   en: string;
 }
 
-/** Open: satisfaction by rating context is being added to it. */
+export class ContextSatisfactionResponse {
+  @ApiProperty(count())
+  ratings: number;
+
+  @ApiProperty({ type: 'number', nullable: true, minimum: 0, maximum: 1, description: 'Normalised 0–1 average of the ratings in this context; null without ratings' })
+  average: number | null;
+}
+
+@ApiExtraModels(ContextSatisfactionResponse)
 export class SatisfactionSectionResponse {
   @ApiProperty(count())
   ratings: number;
@@ -346,8 +364,14 @@ export class SatisfactionSectionResponse {
   @ApiProperty(nullableEnum(NPS_CLASSES))
   npsClass: string | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Ratings per rating context (being added; open)' })
-  byContext?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    description: 'Ratings and normalised average per rating context, every context present (absent from views folded before it was kept)',
+    // Raw references: @nestjs/swagger resolves class types at the top of a property only.
+    properties: Object.fromEntries(RATING_CONTEXTS.map((context) => [context, { $ref: getSchemaPath(ContextSatisfactionResponse) }])) as never,
+    required: [...RATING_CONTEXTS],
+  })
+  byContext?: Record<string, ContextSatisfactionResponse>;
 }
 
 export class OpenComplaintResponse {
