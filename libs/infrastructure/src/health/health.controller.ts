@@ -1,7 +1,24 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HealthRegistry } from './health.registry';
+
+export class ReadinessResponse {
+  @ApiProperty({ enum: ['ok', 'unavailable'] })
+  status: 'ok' | 'unavailable';
+
+  @ApiProperty({
+    type: 'object',
+    description: 'Each registered component: status up or down, and what it reports (position, head, lag, …) or the error',
+    additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, required: ['status'], additionalProperties: true },
+  })
+  checks: Record<string, unknown>;
+}
+
+export class LivenessResponse {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -10,6 +27,8 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Readiness: every registered component answers (stores, projector or relay with its lag)' })
+  @ApiOkResponse({ type: ReadinessResponse })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'A component is down' })
   async ready(@Res({ passthrough: true }) response: Response) {
     const { ok, checks } = await this.registry.run();
     if (!ok) response.status(HttpStatus.SERVICE_UNAVAILABLE);
@@ -18,7 +37,8 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  live() {
+  @ApiOkResponse({ type: LivenessResponse })
+  live(): LivenessResponse {
     return { status: 'ok' };
   }
 }
