@@ -1,11 +1,17 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
 import {
+  ComplaintLedger,
+  DEFAULT_POLICY,
   InteractionMeasuresState,
   MeasureScope,
+  MeasuresBucket,
   MeasuresQuery,
+  RelationshipPolicy,
   emptyInteractionMeasures,
   evolveInteractionMeasures,
   measuresFor,
+  getOwn,
+  setOwn,
   utcDayOf,
 } from '@crm/domain';
 import { DocumentVersionConflictError, ReadStore } from '@crm/read-store';
@@ -13,68 +19,153 @@ import { DocumentVersionConflictError, ReadStore } from '@crm/read-store';
 const PREFIX = 'measures:';
 /** measures:<scope>:<id>:<day>:<shard> — one document per agent-day (or team-day) per shard. */
 const documentName = (scope: MeasureScope, id: string, day: string, shard: string) => `${PREFIX}${scope}:${id}:${day}:${shard}`;
+/**
+ * measures:complaint:<customerId>:<complaintId> (URI-encoded: ids may hold ':') — one per
+ * complaint, whatever the shard: a customer's events all come through one partition.
+ */
+const complaintDocumentName = (customerId: string, complaintId: string) =>
+  `${PREFIX}complaint:${encodeURIComponent(customerId)}:${encodeURIComponent(complaintId)}`;
 
-type Bucket = InteractionMeasuresState['agent'][string][string];
+/** What the measures remember of one complaint, to judge its resolutions by its filing's SLA deadline. */
+interface ComplaintDocument {
+  customerId: string;
+  complaintId: string;
+  ledger: ComplaintLedger;
+}
+
+type BucketKey = { scope: MeasureScope; id: string; day: string };
+/** A bucket document: the measures state of one agent-day or team-day (no complaint ledgers). */
+type BucketDocument = Pick<InteractionMeasuresState, MeasureScope>;
+
+const isMeasured = (event: StoredInteractionEvent): boolean =>
+  event.type === 'ContactLogged' || event.type === 'ComplaintResolved' || event.type === 'ComplaintFiled';
 
 /** The (scope, id, day) buckets an event counts in: its agent's and its team's, on the day it occurred. */
-function bucketsOf(event: StoredInteractionEvent): { scope: MeasureScope; id: string; day: string }[] {
+function bucketsOf(event: StoredInteractionEvent): BucketKey[] {
   if (event.type !== 'ContactLogged' && event.type !== 'ComplaintResolved') return [];
   const day = utcDayOf(event.occurredAt);
   const data = event.data as { agentId?: string; teamId?: string };
   return [
-    ...(data.agentId ? [{ scope: 'agent' as const, id: data.agentId, day }] : []),
-    ...(data.teamId ? [{ scope: 'team' as const, id: data.teamId, day }] : []),
+    ...(data.agentId !== undefined ? [{ scope: 'agent' as const, id: data.agentId, day }] : []),
+    ...(data.teamId !== undefined ? [{ scope: 'team' as const, id: data.teamId, day }] : []),
   ];
 }
 
+/** The buckets a complaint's earlier resolutions were counted in: a late filing can re-judge them. */
+function bucketsOfLedger(ledger: ComplaintLedger): BucketKey[] {
+  const keys: BucketKey[] = [];
+  for (const e of ledger.entries) {
+    if (e.kind !== 'resolved') continue;
+    if (e.agentId !== null) keys.push({ scope: 'agent', id: e.agentId, day: e.day });
+    if (e.teamId !== null) keys.push({ scope: 'team', id: e.teamId, day: e.day });
+  }
+  return keys;
+}
+
+const bucketIn = (state: BucketDocument, { scope, id, day }: BucketKey): MeasuresBucket | undefined =>
+  getOwn(getOwn(state[scope] ?? {}, id) ?? {}, day);
+
 /** Keeps only one bucket of a measures state (a document holds one agent-day or team-day). */
-function only(state: InteractionMeasuresState, scope: MeasureScope, id: string, day: string): InteractionMeasuresState {
-  const bucket = state[scope][id]?.[day];
-  const result = emptyInteractionMeasures();
-  return bucket ? { ...result, [scope]: { [id]: { [day]: bucket } } } : result;
+function only(state: BucketDocument, key: BucketKey): BucketDocument {
+  const bucket = bucketIn(state, key);
+  // Computed keys define own properties: an id `__proto__` stays a key.
+  return bucket ? { agent: {}, team: {}, [key.scope]: { [key.id]: { [key.day]: bucket } } } : { agent: {}, team: {} };
 }
 
 /** Adds the counters of two buckets of the same day (shards of one agent-day). */
-function addBuckets(a: Bucket | undefined, b: Bucket): Bucket {
+function addBuckets(a: MeasuresBucket | undefined, b: MeasuresBucket): MeasuresBucket {
   if (!a) return b;
   const counters = { ...a.counters };
   for (const key of Object.keys(counters) as (keyof typeof counters)[]) counters[key] += b.counters[key];
   return { counters, eventIds: [] };
 }
 
+export interface InteractionMeasuresStoreOptions {
+  /**
+   * The policy the customer views are folded with: its complaint SLAs judge a resolution that
+   * has no withinSla, so the measures agree with the views. @defaultValue DEFAULT_POLICY
+   */
+  policy?: RelationshipPolicy;
+  /** Compare-and-set attempts before a conflict is thrown. @defaultValue 20 */
+  maxAttempts?: number;
+}
+
 /**
  * Call-centre measures per agent and team per day, as read-store documents. Each document is
  * one agent-day (or team-day) of one shard — the Kafka partition, or the embedded log — so
  * projector instances never write the same document (a customer's events always come through
- * the same partition); the query adds the shards up. Updates are compare-and-set (a rebalance
- * can briefly give a partition two owners), and the domain fold is idempotent by eventId per
- * bucket, so redeliveries change nothing.
+ * the same partition); the query adds the shards up. A complaint's ledger (its filings and
+ * resolutions, see the domain's interaction-measures.ts) is one document per complaint, read
+ * before the buckets so a late filing can re-judge the resolutions counted without it. Updates
+ * are compare-and-set over all of them at once (a rebalance can briefly give a partition two
+ * owners), and the domain fold is idempotent by eventId, so redeliveries change nothing.
  */
 export class InteractionMeasuresStore {
+  private readonly policy: RelationshipPolicy;
+  private readonly maxAttempts: number;
+
   constructor(
     private readonly readStore: ReadStore,
-    private readonly maxAttempts = 20,
-  ) {}
+    options: InteractionMeasuresStoreOptions = {},
+  ) {
+    this.policy = options.policy ?? DEFAULT_POLICY;
+    this.maxAttempts = options.maxAttempts ?? 20;
+  }
 
   async apply(events: readonly StoredInteractionEvent[], shard: string): Promise<void> {
-    const byDocument = new Map<string, { scope: MeasureScope; id: string; day: string; events: StoredInteractionEvent[] }>();
-    for (const event of events) {
-      for (const bucket of bucketsOf(event)) {
-        const name = documentName(bucket.scope, bucket.id, bucket.day, shard);
-        const entry = byDocument.get(name) ?? { ...bucket, events: [] };
-        entry.events.push(event);
-        byDocument.set(name, entry);
-      }
+    const measured = events.filter(isMeasured);
+    if (measured.length === 0) return;
+    const complaints = new Map<string, { customerId: string; complaintId: string }>();
+    for (const event of measured) {
+      if (event.type !== 'ComplaintFiled' && event.type !== 'ComplaintResolved') continue;
+      const { customerId } = event;
+      const { complaintId } = event.data;
+      complaints.set(complaintDocumentName(customerId, complaintId), { customerId, complaintId });
     }
-    if (byDocument.size === 0) return;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.readStore.getDocuments<InteractionMeasuresState>([...byDocument.keys()]);
-      const writes = [...byDocument].map(([name, { scope, id, day, events: bucketEvents }]) => {
-        const stored = current.get(name);
-        let state = stored?.value ?? emptyInteractionMeasures();
-        for (const event of bucketEvents) state = evolveInteractionMeasures(state, event);
-        return { name, expectedVersion: stored?.version ?? 0, value: only(state, scope, id, day) };
-      });
+      const ledgers = complaints.size > 0 ? await this.readStore.getDocuments<ComplaintDocument>([...complaints.keys()]) : new Map();
+      const buckets = new Map<string, BucketKey>();
+      const addBucket = (key: BucketKey) => buckets.set(documentName(key.scope, key.id, key.day, shard), key);
+      for (const event of measured) bucketsOf(event).forEach(addBucket);
+      for (const doc of ledgers.values()) bucketsOfLedger(doc.value.ledger).forEach(addBucket);
+      const stored = buckets.size > 0 ? await this.readStore.getDocuments<BucketDocument>([...buckets.keys()]) : new Map();
+
+      // One state holding every document read; the domain folds the batch into it.
+      const loaded: { [S in MeasureScope]: Record<string, Record<string, MeasuresBucket>> } & { complaints: Record<string, Record<string, ComplaintLedger>> } =
+        { agent: {}, team: {}, complaints: {} };
+      for (const [name, key] of buckets) {
+        const value = stored.get(name)?.value;
+        const bucket = value === undefined ? undefined : bucketIn(value, key);
+        if (bucket === undefined) continue;
+        const days = getOwn(loaded[key.scope], key.id) ?? {};
+        setOwn(days, key.day, bucket);
+        setOwn(loaded[key.scope], key.id, days);
+      }
+      for (const [name, { customerId, complaintId }] of complaints) {
+        const doc = ledgers.get(name)?.value as ComplaintDocument | undefined;
+        if (doc === undefined) continue;
+        const byCustomer = getOwn(loaded.complaints, customerId) ?? {};
+        setOwn(byCustomer, complaintId, doc.ledger);
+        setOwn(loaded.complaints, customerId, byCustomer);
+      }
+      let state: InteractionMeasuresState = loaded;
+      for (const event of measured) state = evolveInteractionMeasures(state, event, { policy: this.policy });
+
+      // Only the documents whose content changed (the fold is copy-on-write).
+      const writes: { name: string; expectedVersion: number; value: unknown }[] = [];
+      for (const [name, key] of buckets) {
+        const after = bucketIn(state, key);
+        if (after === undefined || after === bucketIn(loaded, key)) continue;
+        writes.push({ name, expectedVersion: stored.get(name)?.version ?? 0, value: only(state, key) });
+      }
+      for (const [name, { customerId, complaintId }] of complaints) {
+        const after = getOwn(getOwn(state.complaints, customerId) ?? {}, complaintId);
+        const before = getOwn(getOwn(loaded.complaints, customerId) ?? {}, complaintId);
+        if (after === undefined || after === before) continue;
+        const value: ComplaintDocument = { customerId, complaintId, ledger: after };
+        writes.push({ name, expectedVersion: ledgers.get(name)?.version ?? 0, value });
+      }
+      if (writes.length === 0) return;
       try {
         await this.readStore.putDocuments(writes);
         return;
@@ -96,10 +187,12 @@ export class InteractionMeasuresStore {
       if (!page.nextCursor) break;
       after = page.nextCursor;
     }
-    const documents = await this.readStore.getDocuments<InteractionMeasuresState>(names);
-    const days: Record<string, Bucket> = {};
+    const documents = await this.readStore.getDocuments<BucketDocument>(names);
+    const days: Record<string, MeasuresBucket> = {};
     for (const doc of documents.values()) {
-      for (const [day, bucket] of Object.entries(doc.value[scope][id] ?? {})) days[day] = addBuckets(days[day], bucket);
+      // The prefix of id `a` also lists the documents of id `a:b`: only own keys count.
+      const ofId = getOwn(doc.value[scope] ?? {}, id) ?? {};
+      for (const [day, bucket] of Object.entries(ofId)) setOwn(days, day, addBuckets(getOwn(days, day), bucket));
     }
     return measuresFor({ ...emptyInteractionMeasures(), [scope]: { [id]: days } }, scope, id, query);
   }

@@ -1,4 +1,9 @@
-import type { StoredInteractionEvent } from '@crm/contracts';
+import fc from 'fast-check';
+import { COMPLAINT_SEVERITIES, ComplaintSeverity, StoredInteractionEvent } from '@crm/contracts';
+import { foldEvents } from '../customer/customer-view.evolve';
+import { getOwn } from '../customer/own-keys';
+import { CustomerEvents } from '../customer/testing/customer-events.test-helper';
+import { DEFAULT_POLICY } from '../policy';
 import { emptyInteractionMeasures, evolveInteractionMeasures, InteractionMeasuresState, measuresFor } from './interaction-measures';
 
 let position = 0;
@@ -113,5 +118,177 @@ describe('interaction measures: days and complaints', () => {
     const s = emptyInteractionMeasures();
     const purchase = { ...contact('p1', 'a', 't', 'resolved'), type: 'PurchaseMade', data: { orderId: 'O', amount: 1, currency: 'EUR', productCategory: 'x', productId: 'y', quantity: 1 } } as StoredInteractionEvent;
     expect(evolveInteractionMeasures(s, purchase)).toBe(s);
+  });
+});
+
+// ——— Complaints resolved within SLA: the customer view's verdict (customer/complaint-sla.ts) ———
+
+const DAY_MS = 86_400_000;
+const SLA_DAYS = { critical: 1, high: 3, medium: 7, low: 14 } as const;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Complaint events of one customer, built with the customer-view test helper (same shapes as the view's tests). */
+function complaintEvents(customerId = 'C-sla') {
+  const c = new CustomerEvents(customerId, 100_000);
+  return {
+    c,
+    filed: (at: number, complaintId: string, severity: ComplaintSeverity) => c.complaint(iso(at), complaintId, severity),
+    resolved: (at: number, complaintId: string, o: { agentId?: string; teamId?: string; withinSla?: boolean } = {}) =>
+      c.event('ComplaintResolved', iso(at), {
+        complaintId,
+        resolution: 'replaced',
+        customerAccepted: true,
+        ...(o.withinSla === undefined ? {} : { withinSla: o.withinSla }),
+        ...('agentId' in o ? (o.agentId === undefined ? {} : { agentId: o.agentId }) : { agentId: 'ann' }),
+        ...('teamId' in o ? (o.teamId === undefined ? {} : { teamId: o.teamId }) : { teamId: 'north' }),
+      }),
+  };
+}
+
+const slaCounters = (state: InteractionMeasuresState, scope: 'agent' | 'team' = 'agent', id = 'ann') => {
+  const { complaintsResolved, complaintsWithinSla, complaintsOutsideSla, complaintsSlaUnknown } = measuresFor(state, scope, id).total;
+  return { complaintsResolved, complaintsWithinSla, complaintsOutsideSla, complaintsSlaUnknown };
+};
+
+describe('interaction measures: complaints resolved within SLA, judged like the customer view', () => {
+  const filedAt = Date.parse('2026-03-01T09:30:00Z');
+
+  describe.each(COMPLAINT_SEVERITIES.map((s) => [s]))('%s complaint without withinSla: the policy deadline decides', (severity) => {
+    const deadline = filedAt + SLA_DAYS[severity] * DAY_MS;
+    it.each([
+      ['a second before the deadline', 'within', -1000],
+      ['exactly at the deadline', 'within', 0],
+      ['a second after the deadline', 'outside', 1000],
+    ] as const)('resolved %s: %s', (_, verdict, offset) => {
+      const { filed, resolved } = complaintEvents();
+      const state = fold([filed(filedAt, 'K-1', severity), resolved(deadline + offset, 'K-1')]);
+      const expected = { complaintsResolved: 1, complaintsWithinSla: verdict === 'within' ? 1 : 0, complaintsOutsideSla: verdict === 'outside' ? 1 : 0, complaintsSlaUnknown: 0 };
+      expect(slaCounters(state)).toEqual(expected);
+      expect(slaCounters(state, 'team', 'north')).toEqual(expected);
+    });
+  });
+
+  it("the publisher's withinSla wins over the deadline, both ways", () => {
+    const { filed, resolved } = complaintEvents();
+    const state = fold([
+      filed(filedAt, 'K-1', 'high'),
+      resolved(filedAt + 10 * DAY_MS, 'K-1', { withinSla: true }),
+      filed(filedAt, 'K-2', 'high'),
+      resolved(filedAt + DAY_MS, 'K-2', { withinSla: false }),
+    ]);
+    expect(slaCounters(state)).toEqual({ complaintsResolved: 2, complaintsWithinSla: 1, complaintsOutsideSla: 1, complaintsSlaUnknown: 0 });
+  });
+
+  it('uses the SLAs of the policy it is given', () => {
+    const { filed, resolved } = complaintEvents();
+    const events = [filed(filedAt, 'K-1', 'low'), resolved(filedAt + 10 * DAY_MS, 'K-1')];
+    const strict = { ...DEFAULT_POLICY, policyVersion: 'strict', complaints: { slaDays: { ...DEFAULT_POLICY.complaints.slaDays, low: 7 } } };
+    expect(slaCounters(fold(events)).complaintsWithinSla).toBe(1);
+    const state = events.reduce((s, e) => evolveInteractionMeasures(s, e, { policy: strict }), emptyInteractionMeasures());
+    expect(slaCounters(state).complaintsOutsideSla).toBe(1);
+  });
+
+  it('a filing that arrives after its resolution re-judges it in the buckets it was counted in; redeliveries change nothing', () => {
+    const { filed, resolved } = complaintEvents();
+    const resolution = resolved(filedAt + 5 * DAY_MS, 'K-1');
+    const filing = filed(filedAt, 'K-1', 'high');
+    const before = fold([resolution]);
+    expect(slaCounters(before)).toEqual({ complaintsResolved: 1, complaintsWithinSla: 0, complaintsOutsideSla: 0, complaintsSlaUnknown: 1 });
+    const after = fold([filing], before);
+    expect(slaCounters(after)).toEqual({ complaintsResolved: 1, complaintsWithinSla: 0, complaintsOutsideSla: 1, complaintsSlaUnknown: 0 });
+    expect(slaCounters(after, 'team', 'north')).toMatchObject({ complaintsOutsideSla: 1, complaintsSlaUnknown: 0 });
+    expect(measuresFor(after, 'agent', 'ann').days.map((d) => d.day)).toEqual(['2026-03-06']);
+    expect(fold([filing, resolution], after)).toBe(after);
+    // Any arrival order gives the same measures.
+    expect(measuresFor(fold([filing, resolution]), 'agent', 'ann').total).toEqual(measuresFor(after, 'agent', 'ann').total);
+  });
+
+  it('a resolution without agent or team counts nowhere but closes the complaint, as in the view', () => {
+    const { filed, resolved } = complaintEvents();
+    const state = fold([
+      filed(filedAt, 'K-1', 'low'),
+      resolved(filedAt + DAY_MS, 'K-1', { agentId: undefined, teamId: undefined }),
+      resolved(filedAt + 2 * DAY_MS, 'K-1'),
+    ]);
+    expect(slaCounters(state)).toEqual({ complaintsResolved: 1, complaintsWithinSla: 0, complaintsOutsideSla: 0, complaintsSlaUnknown: 1 });
+  });
+
+  it('agrees with the customer view on every history, whatever the arrival order (property)', () => {
+    const severities = COMPLAINT_SEVERITIES;
+    const spec = fc.record({
+      resolve: fc.boolean(),
+      complaint: fc.integer({ min: 0, max: 2 }),
+      severity: fc.integer({ min: 0, max: 3 }),
+      // Hours, with exact SLA deadlines (24 h multiples) often hit.
+      at: fc.oneof(fc.integer({ min: 0, max: 40 * 24 }), fc.constantFrom(0, 24, 72, 168, 336, 360, 408)),
+      publisher: fc.constantFrom<boolean | undefined>(undefined, undefined, true, false),
+      offsetMs: fc.constantFrom(-1000, 0, 0, 1000),
+    });
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 14 }), fc.array(fc.nat(), { maxLength: 14 }), (specs, order) => {
+        const { c, filed, resolved } = complaintEvents('C-agree');
+        const start = Date.parse('2026-01-01T00:00:00Z');
+        const events = specs.map((s) => {
+          const at = start + s.at * 3_600_000 + s.offsetMs;
+          const id = `K-${s.complaint}`;
+          return s.resolve ? resolved(at, id, s.publisher === undefined ? {} : { withinSla: s.publisher }) : filed(at, id, severities[s.severity]);
+        });
+        events.unshift(c.registered(iso(start - DAY_MS)));
+        const arrival = events.map((e, i) => ({ e, k: order[i] ?? i })).sort((a, b) => a.k - b.k).map((x) => x.e);
+        const view = foldEvents('C-agree', events, DEFAULT_POLICY);
+        const measures = slaCounters(fold(arrival));
+        expect(measures).toEqual({
+          complaintsResolved: view.complaints.resolved,
+          complaintsWithinSla: view.complaints.resolvedWithinSla,
+          // Without follow-ups, integrity's negative evidence is exactly the resolutions outside SLA.
+          complaintsOutsideSla: view.trust.evidence.integrity.negative,
+          complaintsSlaUnknown: view.complaints.resolved - view.complaints.resolvedWithinSla - view.trust.evidence.integrity.negative,
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('interaction measures: ids named like Object members are ordinary keys', () => {
+  const TRICKY = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+  const roundTrip = (state: InteractionMeasuresState): InteractionMeasuresState => JSON.parse(JSON.stringify(state));
+
+  it('agent and team ids', () => {
+    const events = TRICKY.flatMap((id, i) => [contact(`o${i}a`, id, TRICKY[(i + 1) % 4], 'resolved'), contact(`o${i}b`, id, TRICKY[(i + 1) % 4], 'escalated')]);
+    // Through JSON between events, as the store keeps the measures.
+    const state = events.reduce((s, e) => roundTrip(evolveInteractionMeasures(s, e)), emptyInteractionMeasures());
+    for (const id of TRICKY) {
+      expect(measuresFor(state, 'agent', id).total).toMatchObject({ contacts: 2, resolved: 1, escalated: 1, empowermentRate: 0.5 });
+      expect(measuresFor(state, 'team', id).total).toMatchObject({ contacts: 2 });
+      expect(measuresFor(state, 'agent', id).days.map((d) => d.day)).toEqual(['2026-03-14']);
+    }
+    expect(Object.keys(state.agent)).toEqual(TRICKY);
+    expect(measuresFor(state, 'agent', 'valueOf').total.contacts).toBe(0);
+    for (const id of TRICKY) {
+      const none = measuresFor(emptyInteractionMeasures(), 'agent', id);
+      expect(none.days).toEqual([]);
+      expect(none.total).toMatchObject({ contacts: 0, empowermentRate: null });
+    }
+    // A redelivery after the round trip is still recognised.
+    expect(evolveInteractionMeasures(state, events[3])).toBe(state);
+  });
+
+  it('customer and complaint ids of the complaint ledger', () => {
+    let state = emptyInteractionMeasures();
+    for (const customerId of TRICKY) {
+      const { filed, resolved } = complaintEvents(customerId);
+      for (const complaintId of TRICKY) {
+        const at = Date.parse('2026-03-01T00:00:00Z');
+        state = roundTrip(evolveInteractionMeasures(state, resolved(at + 2 * DAY_MS, complaintId, { agentId: '__proto__', teamId: 'constructor' })));
+        state = roundTrip(evolveInteractionMeasures(state, filed(at, complaintId, 'critical')));
+      }
+    }
+    expect(Object.keys(state.complaints)).toEqual(TRICKY);
+    for (const customerId of TRICKY) expect(Object.keys(getOwn(state.complaints, customerId) ?? {})).toEqual(TRICKY);
+    // 16 resolutions two days after a critical filing (SLA 1 day), each first unknown, then re-judged.
+    expect(slaCounters(state, 'agent', '__proto__')).toEqual({ complaintsResolved: 16, complaintsWithinSla: 0, complaintsOutsideSla: 16, complaintsSlaUnknown: 0 });
+    expect(slaCounters(state, 'team', 'constructor')).toMatchObject({ complaintsResolved: 16, complaintsOutsideSla: 16 });
+    expect(Object.getPrototypeOf(state.agent)).toBe(Object.prototype);
   });
 });

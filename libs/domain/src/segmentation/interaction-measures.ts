@@ -8,8 +8,27 @@
  * redelivered event is a no-op. A redelivery always maps to the same bucket (same occurredAt),
  * so the check is complete; the cost is one id per event per bucket, bounded by that bucket's
  * daily volume. A caller that already delivers exactly once may pass `trackEventIds: false`.
+ *
+ * Complaints resolved within SLA: the verdict is the one the customer view gives
+ * (customer/complaint-sla.ts): the publisher's `withinSla` when given, otherwise the policy
+ * deadline of the complaint's filing (filed + slaDays[severity], the deadline instant
+ * included). A ComplaintResolved names neither the filing time nor the severity, and the
+ * ComplaintFiled names no agent, so the state keeps a small ledger per complaint (customer id,
+ * complaint id): its filings and resolutions in the view's application order (occurredAt,
+ * position, eventId). Each event re-judges the complaint's resolutions the way the view does
+ * (a filing opens the complaint, a resolution is judged against the open filing and closes
+ * it), and a verdict that changes — the filing arrived after the resolution — moves the
+ * resolution between the counters of the buckets it was counted in. So the measures, like the
+ * view, are a function of the set of events, whatever their arrival order.
+ *
+ * Agent, team, customer and complaint ids are publisher input: every dictionary is read by own
+ * key (own-keys.ts), so `constructor` or `__proto__` are ordinary ids, also after JSON.parse.
  */
-import type { StoredInteractionEvent } from '@crm/contracts';
+import type { ComplaintSeverity, StoredInteractionEvent } from '@crm/contracts';
+import { resolvedWithinSla, slaDeadlineMs } from '../customer/complaint-sla';
+import { parseInstant } from '../customer/event-fact';
+import { getOwn } from '../customer/own-keys';
+import { DEFAULT_POLICY, RelationshipPolicy } from '../policy';
 import { utcDayOf } from './utc-day';
 
 export const MEASURE_SCOPES = ['agent', 'team'] as const;
@@ -28,7 +47,7 @@ export interface InteractionCounters {
   complaintsResolved: number;
   complaintsWithinSla: number;
   complaintsOutsideSla: number;
-  /** ComplaintResolved without a publisher SLA verdict (withinSla absent). */
+  /** ComplaintResolved with no verdict: no withinSla from the publisher and no open filing of the complaint before it. */
   complaintsSlaUnknown: number;
 }
 
@@ -46,16 +65,52 @@ export interface InteractionRates {
 
 export type InteractionMeasures = InteractionCounters & InteractionRates;
 
-interface Bucket {
+export interface MeasuresBucket {
   counters: InteractionCounters;
-  /** Applied eventIds, in application order (empty when not tracked). */
+  /** Applied eventIds (and re-judgement keys `resolutionId/causeId`), in application order (empty when not tracked). */
   eventIds: readonly string[];
 }
 
-/** scope -> id -> day -> bucket. Plain records so the state serialises to JSON as it is. */
+export type SlaVerdict = 'within' | 'outside' | 'unknown';
+
+/** A ComplaintFiled as the measures keep it: what the SLA deadline needs. */
+export interface ComplaintFilingEntry {
+  kind: 'filed';
+  eventId: string;
+  /** occurredAt, epoch ms. */
+  t: number;
+  position: number;
+  severity: ComplaintSeverity;
+}
+
+/** A ComplaintResolved as the measures keep it: where it is counted and with which verdict. */
+export interface ComplaintResolutionEntry {
+  kind: 'resolved';
+  eventId: string;
+  t: number;
+  position: number;
+  /** The bucket day of the resolution. */
+  day: string;
+  agentId: string | null;
+  teamId: string | null;
+  /** The publisher's verdict; null when absent. */
+  withinSla: boolean | null;
+  /** The verdict the buckets count it under now. */
+  counted: SlaVerdict;
+}
+
+export type ComplaintLedgerEntry = ComplaintFilingEntry | ComplaintResolutionEntry;
+
+/** One complaint's filings and resolutions, in application order (occurredAt, position, eventId). */
+export interface ComplaintLedger {
+  entries: readonly ComplaintLedgerEntry[];
+}
+
+/** scope -> id -> day -> bucket, and customerId -> complaintId -> ledger. Plain records so the state serialises to JSON as it is. */
 export interface InteractionMeasuresState {
-  agent: Readonly<Record<string, Readonly<Record<string, Bucket>>>>;
-  team: Readonly<Record<string, Readonly<Record<string, Bucket>>>>;
+  agent: Readonly<Record<string, Readonly<Record<string, MeasuresBucket>>>>;
+  team: Readonly<Record<string, Readonly<Record<string, MeasuresBucket>>>>;
+  complaints: Readonly<Record<string, Readonly<Record<string, ComplaintLedger>>>>;
 }
 
 export interface InteractionMeasuresOptions {
@@ -63,9 +118,11 @@ export interface InteractionMeasuresOptions {
   trackEventIds?: boolean;
   /** Minutes added to occurredAt (UTC) before taking the date. @defaultValue 0 */
   dayOffsetMinutes?: number;
+  /** The policy whose complaint SLAs judge a resolution without withinSla: the one the customer views use. @defaultValue DEFAULT_POLICY */
+  policy?: RelationshipPolicy;
 }
 
-export const emptyInteractionMeasures = (): InteractionMeasuresState => ({ agent: {}, team: {} });
+export const emptyInteractionMeasures = (): InteractionMeasuresState => ({ agent: {}, team: {}, complaints: {} });
 
 const zeroCounters = (): InteractionCounters => ({
   contacts: 0,
@@ -85,7 +142,10 @@ const zeroCounters = (): InteractionCounters => ({
 
 type Delta = Partial<InteractionCounters>;
 
-/** Copy-on-write of the one bucket touched: other agents, teams and days are shared. */
+/**
+ * Copy-on-write of the one bucket touched: other agents, teams and days are shared. (Spread and
+ * computed keys define own properties, so an id `__proto__` is written as a key; reads use getOwn.)
+ */
 function apply(
   state: InteractionMeasuresState,
   scope: MeasureScope,
@@ -95,13 +155,99 @@ function apply(
   delta: Delta,
   track: boolean,
 ): InteractionMeasuresState {
-  const days = state[scope][id] ?? {};
-  const bucket = days[day];
+  const days = getOwn(state[scope], id) ?? {};
+  const bucket = getOwn(days, day);
   if (track && bucket?.eventIds.includes(eventId)) return state;
   const counters = { ...(bucket?.counters ?? zeroCounters()) };
   for (const key of Object.keys(delta) as (keyof InteractionCounters)[]) counters[key] += delta[key] as number;
-  const next: Bucket = { counters, eventIds: track ? [...(bucket?.eventIds ?? []), eventId] : [] };
+  const next: MeasuresBucket = { counters, eventIds: track ? [...(bucket?.eventIds ?? []), eventId] : [] };
   return { ...state, [scope]: { ...state[scope], [id]: { ...days, [day]: next } } };
+}
+
+const VERDICT_COUNTER: Record<SlaVerdict, keyof InteractionCounters> = {
+  within: 'complaintsWithinSla',
+  outside: 'complaintsOutsideSla',
+  unknown: 'complaintsSlaUnknown',
+};
+
+const verdictOf = (within: boolean | null): SlaVerdict => (within === true ? 'within' : within === false ? 'outside' : 'unknown');
+
+/** Application order of the customer view: occurredAt, then position, then eventId. */
+function compareEntries(a: ComplaintLedgerEntry, b: ComplaintLedgerEntry): number {
+  if (a.t !== b.t) return a.t < b.t ? -1 : 1;
+  if (a.position !== b.position) return a.position < b.position ? -1 : 1;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
+}
+
+function ledgerEntry(
+  event: Extract<StoredInteractionEvent, { type: 'ComplaintFiled' | 'ComplaintResolved' }>,
+  options: InteractionMeasuresOptions,
+): ComplaintLedgerEntry {
+  const t = parseInstant(event.occurredAt);
+  if (!Number.isFinite(t)) throw new RangeError(`not an ISO 8601 instant: ${JSON.stringify(event.occurredAt)}`);
+  const base = { eventId: event.eventId, t, position: event.position };
+  if (event.type === 'ComplaintFiled') return { kind: 'filed', ...base, severity: event.data.severity };
+  const { agentId, teamId, withinSla } = event.data;
+  return {
+    kind: 'resolved',
+    ...base,
+    day: utcDayOf(event.occurredAt, options.dayOffsetMinutes),
+    agentId: agentId ?? null,
+    teamId: teamId ?? null,
+    withinSla: withinSla ?? null,
+    counted: 'unknown',
+  };
+}
+
+/**
+ * Adds one complaint event to its ledger, judges the complaint's resolutions again as the
+ * customer view does, and moves every resolution whose verdict changed (or that is new) in the
+ * buckets of its agent and team.
+ */
+function evolveComplaint(
+  state: InteractionMeasuresState,
+  event: Extract<StoredInteractionEvent, { type: 'ComplaintFiled' | 'ComplaintResolved' }>,
+  options: InteractionMeasuresOptions,
+  track: boolean,
+): InteractionMeasuresState {
+  const { customerId } = event;
+  const { complaintId } = event.data;
+  const byCustomer = getOwn(state.complaints, customerId) ?? {};
+  const before = getOwn(byCustomer, complaintId)?.entries ?? [];
+  if (before.some((e) => e.eventId === event.eventId)) return state; // redelivery
+  const added = ledgerEntry(event, options);
+  const entries = [...before, added].sort(compareEntries);
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const moves: { entry: ComplaintResolutionEntry; from: SlaVerdict | null; key: string }[] = [];
+  let openDeadline: number | null = null;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.kind === 'filed') {
+      // The first filing opens the complaint; another one while it is open changes nothing (as in the view).
+      if (openDeadline === null) openDeadline = slaDeadlineMs(e.t, e.severity, policy);
+      continue;
+    }
+    const verdict = verdictOf(resolvedWithinSla(e.withinSla, e.t, openDeadline));
+    openDeadline = null;
+    if (e === added) {
+      entries[i] = { ...e, counted: verdict };
+      moves.push({ entry: entries[i] as ComplaintResolutionEntry, from: null, key: e.eventId });
+    } else if (verdict !== e.counted) {
+      entries[i] = { ...e, counted: verdict };
+      moves.push({ entry: entries[i] as ComplaintResolutionEntry, from: e.counted, key: `${e.eventId}/${event.eventId}` });
+    }
+  }
+  let next: InteractionMeasuresState = {
+    ...state,
+    complaints: { ...state.complaints, [customerId]: { ...byCustomer, [complaintId]: { entries } } },
+  };
+  for (const { entry, from, key } of moves) {
+    const delta: Delta = from === null ? { complaintsResolved: 1 } : { [VERDICT_COUNTER[from]]: -1 };
+    delta[VERDICT_COUNTER[entry.counted]] = (delta[VERDICT_COUNTER[entry.counted]] ?? 0) + 1;
+    if (entry.agentId !== null) next = apply(next, 'agent', entry.agentId, entry.day, key, delta, track);
+    if (entry.teamId !== null) next = apply(next, 'team', entry.teamId, entry.day, key, delta, track);
+  }
+  return next;
 }
 
 function contactDelta(event: Extract<StoredInteractionEvent, { type: 'ContactLogged' }>): Delta {
@@ -143,7 +289,11 @@ function contactDelta(event: Extract<StoredInteractionEvent, { type: 'ContactLog
   return delta;
 }
 
-/** Folds one stored event into the measures; events that carry no agent measure leave the state as it is. */
+/**
+ * Folds one stored event into the measures: contacts and resolutions into their agent's and
+ * team's buckets, complaint filings and resolutions into the complaint's ledger. Other events
+ * leave the state as it is (the same object).
+ */
 export function evolveInteractionMeasures(
   state: InteractionMeasuresState,
   event: StoredInteractionEvent,
@@ -157,23 +307,12 @@ export function evolveInteractionMeasures(
       const afterAgent = apply(state, 'agent', event.data.agentId, day, event.eventId, delta, track);
       return apply(afterAgent, 'team', event.data.teamId, day, event.eventId, delta, track);
     }
-    case 'ComplaintResolved': {
-      const { agentId, teamId, withinSla } = event.data;
-      if (agentId === undefined && teamId === undefined) return state;
-      const day = utcDayOf(event.occurredAt, options.dayOffsetMinutes);
-      const delta: Delta = {
-        complaintsResolved: 1,
-        ...(withinSla === true ? { complaintsWithinSla: 1 } : withinSla === false ? { complaintsOutsideSla: 1 } : { complaintsSlaUnknown: 1 }),
-      };
-      let next = state;
-      if (agentId !== undefined) next = apply(next, 'agent', agentId, day, event.eventId, delta, track);
-      if (teamId !== undefined) next = apply(next, 'team', teamId, day, event.eventId, delta, track);
-      return next;
-    }
+    case 'ComplaintFiled':
+    case 'ComplaintResolved':
+      return evolveComplaint(state, event, options, track);
     case 'CustomerRegistered':
     case 'PurchaseMade':
     case 'PurchaseRefunded':
-    case 'ComplaintFiled':
     case 'SatisfactionRated':
     case 'ReferralMade':
     case 'CompetitorOfferDeclined':
@@ -216,7 +355,7 @@ export interface MeasuresResult {
 }
 
 export function measuresFor(state: InteractionMeasuresState, scope: MeasureScope, id: string, query: MeasuresQuery = {}): MeasuresResult {
-  const buckets = state[scope][id] ?? {};
+  const buckets = getOwn(state[scope], id) ?? {};
   const days = Object.keys(buckets)
     .filter((d) => (query.from === undefined || d >= query.from) && (query.to === undefined || d <= query.to))
     .sort();
