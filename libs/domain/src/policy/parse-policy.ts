@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { COMPLAINT_SEVERITIES } from '@crm/contracts';
 import { PolicyIssue, PolicyValidationError } from '../domain.errors';
 import { RelationshipPolicy, TRUST_STAGES, VOLUME_MEASURES } from './relationship.policy';
+import { DEFAULT_SEGMENTS_POLICY, RETENTION_ACTIVITIES } from '../segmentation/segmentation.policy';
 
 const days = z.number().finite().positive();
 const count = z.number().int().nonnegative();
@@ -119,6 +120,19 @@ const policySchema = z
         minCustomersForFit: count,
       })
       .strict(),
+    // Optional so that a policy file written before these keys existed still loads (with the defaults).
+    segments: z
+      .object({
+        retention: z
+          .object({ periodDays: days, periods: z.number().int().min(1).max(120), activity: z.enum(RETENTION_ACTIVITIES) })
+          .strict(),
+        concentration: z
+          .object({ topCustomerShare: z.number().finite().gt(0).max(1), referenceValueShare: z.number().finite().gt(0).max(1) })
+          .strict(),
+        winBack: z.object({ minRelationshipDays: days }).strict(),
+      })
+      .strict()
+      .default(() => structuredClone(DEFAULT_SEGMENTS_POLICY)),
   })
   .strict()
   .superRefine((p, ctx) => {

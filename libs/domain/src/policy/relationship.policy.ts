@@ -10,7 +10,9 @@
 import {
   ClvPolicy,
   DEFAULT_CLV_POLICY,
+  DEFAULT_SEGMENTS_POLICY,
   DEFAULT_TIER_POLICY,
+  SegmentsPolicy,
   TierPolicy,
 } from '../segmentation/segmentation.policy';
 import type { ComplaintSeverity } from '@crm/contracts';
@@ -150,6 +152,8 @@ export interface RelationshipPolicy {
   loyalty: LoyaltyPolicy;
   tiers: TierPolicy;
   clv: ClvPolicy;
+  /** Retention, the 80/20 check, win-back priorities (segmentation.policy.ts); population pass only. */
+  segments: SegmentsPolicy;
 }
 
 /** The default policy of relationship-model.md; the single source (no JSON copy to drift). */
@@ -207,4 +211,5 @@ export const DEFAULT_POLICY: RelationshipPolicy = {
   },
   tiers: DEFAULT_TIER_POLICY,
   clv: DEFAULT_CLV_POLICY,
+  segments: DEFAULT_SEGMENTS_POLICY,
 };

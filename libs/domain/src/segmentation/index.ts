@@ -1,6 +1,13 @@
 export * from './segmentation.policy';
 export * from './tiers';
 export * from './segment-population';
+export { WIN_BACK_REASONS } from './churn-reasons';
+export type { WinBackReasonName } from './churn-reasons';
+export * from './own-record';
+export * from './retention';
+export * from './concentration';
+export * from './win-back';
+export * from './referrals';
 export * from './transitions-per-day';
 export * from './interaction-measures';
-export { utcDayOf } from './utc-day';
+export { isoInstantOf, utcDayOf } from './utc-day';

@@ -8,15 +8,25 @@ import {
   ClvFitOptions,
   ClvMethod,
   ClvModel,
+  CustomerEquityBasis,
   customerEquity,
+  customerEquityBasis,
   customerLifetimeValue,
   fitClvModel,
   historicalAverageModel,
 } from '../value/clv';
 import { GammaGammaParams } from '../value/gamma-gamma';
-import { ClvPolicy, Tier, TierPolicy } from './segmentation.policy';
+import { DISSOLUTION_STAGE, UNSPECIFIED_CHURN_REASON } from './churn-reasons';
+import { ValueConcentration, valueConcentration } from './concentration';
+import { emptyRecord, ownValue, recordOf } from './own-record';
+import { ReferralSummary, ReferralValue, ReferredCustomerRef, referralValues } from './referrals';
+import { RetentionReport, retentionSeries } from './retention';
+import { ClvPolicy, DEFAULT_SEGMENTS_POLICY, SegmentsPolicy, Tier, TierPolicy } from './segmentation.policy';
 import { assignTiers, countTiers } from './tiers';
+import { WinBackBasis, WinBackGroup, winBackPriorities } from './win-back';
 import type { RfmSummary } from '../customer/rfm-summary';
+
+export { DISSOLUTION_STAGE, UNSPECIFIED_CHURN_REASON };
 
 /** One customer as the population pass sees it: the RFM summary of its view plus its stages. */
 export interface SegmentInput extends RfmSummary {
@@ -25,11 +35,21 @@ export interface SegmentInput extends RfmSummary {
   loyaltyStage: string;
   /** Reason of the RelationshipEnded event when the customer is dissolved by one. */
   churnReason?: string | null;
+  /** First purchase ever (win-back value rate). */
+  firstPurchaseAt?: string | null;
+  /** When the customer entered dissolution, when it is dissolved (win-back value rate). */
+  dissolvedAt?: string | null;
+  /** Retention periods the customer was active in (`activePeriods`, for this asOf). */
+  activePeriods?: readonly number[];
+  /** The customers this one referred (`referredCustomersOf` of the view). */
+  referredCustomers?: readonly ReferredCustomerRef[];
 }
 
 export interface SegmentationPolicy {
   tiers: TierPolicy;
   clv: ClvPolicy;
+  /** @defaultValue DEFAULT_SEGMENTS_POLICY */
+  segments?: SegmentsPolicy;
 }
 
 export type CustomerClv = ClvEstimate;
@@ -59,12 +79,20 @@ export interface SegmentationReport {
     /** Dissolved customers by churn reason; `unspecified` when dissolved by inactivity or volume. */
     byReason: Record<string, number>;
   };
-  /** Σ (historicalValue + forwardValue) over all customers, minor units. */
+  /** Σ (historicalValue + forwardValue) over all customers, the forward part discounted to asOf; minor units. */
   customerEquity: number;
+  /** Its parts and how they were computed (discount rate, horizon, discounting, method). */
+  customerEquityBasis: CustomerEquityBasis;
+  /** Retention per period up to asOf. */
+  retention: RetentionReport;
+  /** The 80/20 check on value365. */
+  concentration: ValueConcentration;
+  /** Lost customers ranked by the value they would bring back, by churn reason. */
+  winBack: { basis: WinBackBasis; groups: WinBackGroup[] };
+  /** Referrers only, keyed by customerId: the referred customers and the value they brought. */
+  referrals: Record<string, ReferralValue>;
+  referralSummary: ReferralSummary;
 }
-
-export const DISSOLUTION_STAGE = 'dissolution';
-export const UNSPECIFIED_CHURN_REASON = 'unspecified';
 
 export class DuplicateCustomerError extends Error {
   readonly retriable = false;
@@ -79,11 +107,12 @@ const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 function countBy(items: readonly SegmentInput[], key: (i: SegmentInput) => string): Record<string, number> {
   const counts = new Map<string, number>();
   for (const i of items) counts.set(key(i), (counts.get(key(i)) ?? 0) + 1);
-  return Object.fromEntries([...counts.keys()].sort().map((k) => [k, counts.get(k) as number]));
+  return recordOf([...counts.keys()].sort().map((k) => [k, counts.get(k) as number]));
 }
 
+/** Keyed by customerId in input (sorted) order; prototype-free, see own-record.ts. */
 function valuesFor(sorted: readonly SegmentInput[], model: ClvModel, policy: ClvPolicy): Record<string, CustomerClv> {
-  const clv: Record<string, CustomerClv> = {};
+  const clv = emptyRecord<CustomerClv>();
   for (const c of sorted) {
     const estimate = customerLifetimeValue(c, model, policy);
     if (!Number.isFinite(estimate.forwardValue)) throw new RangeError(`non-finite forward value for customer ${c.customerId}`);
@@ -95,8 +124,9 @@ function valuesFor(sorted: readonly SegmentInput[], model: ClvModel, policy: Clv
 /**
  * Deterministic: inputs are sorted by customerId first, so every sum, the fit (whose grouping
  * follows input order) and every record's key order are the same for any permutation.
- * `asOf` is carried into the report; the time-dependent quantities (T, value365) were computed
- * for it by the caller.
+ * `asOf` is carried into the report; the time-dependent quantities (T, value365, active
+ * periods, dissolution) were computed for it by the caller. Every record keyed by customer id,
+ * reason or stage is prototype-free (own-record.ts): ids like `__proto__` are ordinary keys.
  */
 export function segmentPopulation(
   inputs: readonly SegmentInput[],
@@ -121,10 +151,12 @@ export function segmentPopulation(
     model = historicalAverageModel(model.averageSpend, `applying ${model.method} failed: ${(error as Error).message}`);
     clv = valuesFor(sorted, model, policy.clv);
   }
-  const orderedTiers: Record<string, Tier> = {};
-  for (const c of sorted) orderedTiers[c.customerId] = tiers[c.customerId];
+  const orderedTiers = emptyRecord<Tier>();
+  for (const c of sorted) orderedTiers[c.customerId] = ownValue(tiers, c.customerId) ?? 'lead';
 
+  const segments = policy.segments ?? DEFAULT_SEGMENTS_POLICY;
   const dissolved = sorted.filter((c) => c.lifecycleStage === DISSOLUTION_STAGE);
+  const referrals = referralValues(sorted, asOf);
   return {
     asOf,
     tiers: orderedTiers,
@@ -142,5 +174,11 @@ export function segmentPopulation(
       byReason: countBy(dissolved, (c) => c.churnReason ?? UNSPECIFIED_CHURN_REASON),
     },
     customerEquity: customerEquity(Object.values(clv)),
+    customerEquityBasis: customerEquityBasis(Object.values(clv), model, policy.clv),
+    retention: retentionSeries(sorted, asOf, segments.retention),
+    concentration: valueConcentration(sorted, segments.concentration),
+    winBack: winBackPriorities(sorted, { clv: policy.clv, segments }),
+    referrals: recordOf(referrals.byReferrer),
+    referralSummary: referrals.summary,
   };
 }

@@ -2,6 +2,7 @@
  * Customer pyramid (客户金字塔): tier by 365-day value, by population percentile or fixed
  * thresholds (relationship-model.md §4).
  */
+import { emptyRecord } from './own-record';
 import { Tier, TierPolicy, TIERS } from './segmentation.policy';
 
 export interface TierInput {
@@ -19,10 +20,11 @@ const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
  * to floor(N·5 %) gold, … A tier never holds more than its share, so small populations may
  * have no diamond. Customers with value ≤ 0 are lead whatever their rank.
  * Fixed mode: the highest tier whose threshold the value reaches; value ≤ 0 is lead.
+ * The result is prototype-free (own-record.ts), so any customer id is an ordinary key.
  */
 export function assignTiers(inputs: readonly TierInput[], policy: TierPolicy): Record<string, Tier> {
   const ranked = [...inputs].sort((u, v) => v.value365 - u.value365 || compareIds(u.customerId, v.customerId));
-  const out: Record<string, Tier> = {};
+  const out = emptyRecord<Tier>();
   switch (policy.mode) {
     case 'percentile': {
       const n = ranked.length;
@@ -61,6 +63,6 @@ export function assignTiers(inputs: readonly TierInput[], policy: TierPolicy): R
 /** Every tier with its count (zeros included), lowest first. */
 export function countTiers(tiers: Record<string, Tier>): Record<Tier, number> {
   const counts = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
-  for (const t of Object.values(tiers)) counts[t]++;
+  for (const t of Object.values(tiers)) if (Object.prototype.hasOwnProperty.call(counts, t)) counts[t]++;
   return counts;
 }

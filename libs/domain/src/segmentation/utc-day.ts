@@ -10,6 +10,21 @@ export function utcDayOf(isoInstant: string, offsetMinutes = 0): string {
   return civilFromDays(Math.floor((ms + offsetMinutes * 60_000) / MS_PER_DAY));
 }
 
+/** The ISO 8601 UTC instant (YYYY-MM-DDTHH:mm:ss.sssZ, as toISOString) of epoch milliseconds. */
+export function isoInstantOf(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`not an instant: ${ms}`);
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = Math.round(rest - seconds * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${civilFromDays(days)}T${two(hours)}:${two(minutes)}:${two(seconds)}.${String(millis).padStart(3, '0')}Z`;
+}
+
 // Howard Hinnant's days_from_civil inverse: proleptic Gregorian date of a day count since 1970-01-01.
 function civilFromDays(days: number): string {
   const z = days + 719_468;
