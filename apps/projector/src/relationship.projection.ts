@@ -1,5 +1,16 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { CustomerView, DEFAULT_POLICY, RelationshipPolicy, SegmentInput, evaluate, evolveInPlace, initialView, rfmSummary } from '@crm/domain';
+import {
+  CustomerView,
+  DEFAULT_POLICY,
+  RelationshipPolicy,
+  SegmentInput,
+  activePeriods,
+  evaluate,
+  evolveInPlace,
+  initialView,
+  referredCustomersOf,
+  rfmSummary,
+} from '@crm/domain';
 import { CustomerProjection } from './customer-projection';
 
 /**
@@ -41,12 +52,17 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
 
   /** What the population pass needs of one customer, as of `asOf` (the view must be evaluated at asOf). */
   segmentInput(view: CustomerView, asOf: string): SegmentInput {
+    const dissolved = view.lifecycle.stage === 'dissolution';
     return {
       ...rfmSummary(view, asOf, this.policy),
       lifecycleStage: view.lifecycle.stage,
       trustStage: view.trust.stage,
       loyaltyStage: view.loyalty.formationStage,
       churnReason: view.churnReason ?? null,
+      firstPurchaseAt: view.loyalty.behavioural.firstPurchaseAt,
+      dissolvedAt: dissolved ? view.lifecycle.since : null,
+      activePeriods: activePeriods(view, asOf, this.policy.segments.retention),
+      referredCustomers: referredCustomersOf(view),
     };
   }
 }
