@@ -1,26 +1,81 @@
-import { CustomerView, SegmentInput, segmentPopulation, transitionsPerDay } from '@crm/domain';
-import type { ProjectedView, RelationshipProjection } from '@crm/projector';
+import {
+  CustomerEquityBasis,
+  CustomerView,
+  NO_REFERRALS,
+  ReferralSummary,
+  ReferralValue,
+  RetentionReport,
+  SegmentInput,
+  SegmentationReport,
+  ValueConcentration,
+  WinBackBasis,
+  ownValue,
+  segmentPopulation,
+  transitionsPerDay,
+} from '@crm/domain';
+import type { ProjectedView, RelationshipProjection, ViewSegment } from '@crm/projector';
 import { ReadStore, ViewRecord } from '@crm/read-store';
+import { storeWinBack } from '../win-back/win-back.documents';
 
 /** Name of the document that holds the latest population report. */
 export const SEGMENTS_DOCUMENT = 'segments:latest';
+
+/** Lost customers per churn reason; the ranked lists are paged by GET /v1/win-back. */
+export interface WinBackSummary {
+  basis: WinBackBasis;
+  /** Lost customers in all reasons. */
+  customers: number;
+  byReason: { reason: string; customers: number; winBackValue: number }[];
+}
 
 export interface SegmentsReport {
   asOf: string;
   computedInMs: number;
   population: number;
   projectionVersion: string;
-  fit: ReturnType<typeof segmentPopulation>['fit'];
-  counts: ReturnType<typeof segmentPopulation>['counts'];
-  churn: ReturnType<typeof segmentPopulation>['churn'];
+  fit: SegmentationReport['fit'];
+  counts: SegmentationReport['counts'];
+  churn: SegmentationReport['churn'];
+  /** Σ (historical + forward value discounted to asOf), minor units. */
   customerEquity: number;
+  customerEquityBasis: CustomerEquityBasis;
+  retention: RetentionReport;
+  concentration: ValueConcentration;
+  winBack: WinBackSummary;
+  referrals: ReferralSummary;
   transitionsPerDay: ReturnType<typeof transitionsPerDay>;
 }
 
+/** What the pass writes into each view (`view.segment`): only what it computes. */
+export interface CustomerSegment extends ViewSegment {
+  asOf: string;
+  tier: string;
+  clv: SegmentationReport['clv'][string] | null;
+  /** The customers this one referred and the value they have brought, as of asOf. */
+  referrals: ReferralValue;
+}
+
+/** A stored report written before the current fields existed is treated as absent (the next pass replaces it). */
+export function isCurrentSegmentsReport(value: unknown): value is SegmentsReport {
+  const r = value as Partial<SegmentsReport> | null;
+  return !!r && typeof r.asOf === 'string' && !!r.customerEquityBasis && !!r.retention && !!r.concentration && !!r.winBack && !!r.referrals;
+}
+
 /**
- * The population pass: every view evaluated as of `asOf`, tiers and lifetime value fitted over
- * the population, each view written back with its segment (tier, CLV) and its time-evaluated
- * stages (so list filters see the silent churners), and the report stored as a document.
+ * The population pass: every view evaluated as of `asOf`, tiers, lifetime value, segment
+ * measures and referral values computed over the population, then per view ONLY the pass's
+ * own results written back, and the report and the win-back lists stored as documents.
+ *
+ * What a view gets (the fold's state is never written: evaluating as of a past asOf rebuilds
+ * the view from the events up to then, and writing that back lost every later event):
+ * - `segment` (tier, CLV, referrals) unless the view holds one of a later asOf (the same rule
+ *   as the report document: a refresh for a past date does not undo a newer pass);
+ * - the `tier` index from that segment;
+ * - the stage indexes (lifecycle, trust, loyalty) re-evaluated at asOf, so list filters see
+ *   silent churners, but only when asOf is at or after the view's own clock: for an earlier
+ *   asOf (a past refresh, an event dated in the future) they stay the fold's.
+ * Each write carries the position the view was read at, so a view the projector moved on
+ * meanwhile keeps the projector's version (the read store's position guard).
  */
 export async function runSegmentation(
   readStore: ReadStore,
@@ -29,6 +84,8 @@ export async function runSegmentation(
   { batchSize = 500, now = () => performance.now() }: { batchSize?: number; now?: () => number } = {},
 ): Promise<SegmentsReport> {
   const started = now();
+  const at = Date.parse(asOf);
+  if (!Number.isFinite(at)) throw new RangeError(`runSegmentation: asOf is not an ISO 8601 instant: ${asOf}`);
   const inputs: SegmentInput[] = [];
   const transitions: { to: string; occurredAt: string }[] = [];
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
@@ -39,20 +96,30 @@ export async function runSegmentation(
   const report = segmentPopulation(inputs, asOf, projection.policy);
 
   // Second scan, written back in batches: holding every evaluated view between the two scans
-  // would make memory grow with the population. A view the projector moved on meanwhile keeps
-  // the newer one (position guard).
+  // would make memory grow with the population.
   let batch: ViewRecord<ProjectedView<CustomerView>>[] = [];
   const flush = async () => {
     if (batch.length > 0) await readStore.commit({ views: batch });
     batch = [];
   };
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
-    const state = projection.evaluate(record.view.state, asOf);
-    const tier = report.tiers[record.customerId] ?? 'lead';
+    const tier = ownValue(report.tiers, record.customerId);
+    if (tier === undefined) continue; // arrived after the first scan: the next pass ranks it
+    const previous = record.view.segment;
+    if (previous && Date.parse(previous.asOf) > at) continue;
+    const state = record.view.state;
+    const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(projection.evaluate(state, asOf)) : {};
+    const segment: CustomerSegment = {
+      asOf,
+      tier,
+      clv: ownValue(report.clv, record.customerId) ?? null,
+      referrals: ownValue(report.referrals, record.customerId) ?? NO_REFERRALS,
+    };
     batch.push({
-      ...record,
-      indexes: { ...projection.indexes(state), tier },
-      view: { ...record.view, state, segment: { asOf, tier, clv: report.clv[record.customerId] ?? null } },
+      customerId: record.customerId,
+      position: record.position,
+      indexes: { ...record.indexes, ...stages, tier },
+      view: { ...record.view, segment },
     });
     if (batch.length >= batchSize) await flush();
   }
@@ -60,15 +127,26 @@ export async function runSegmentation(
 
   const summary: SegmentsReport = {
     asOf,
-    computedInMs: Math.round(now() - started),
+    computedInMs: 0,
     population: inputs.length,
     projectionVersion: projection.version,
     fit: report.fit,
     counts: report.counts,
     churn: report.churn,
     customerEquity: report.customerEquity,
+    customerEquityBasis: report.customerEquityBasis,
+    retention: report.retention,
+    concentration: report.concentration,
+    winBack: {
+      basis: report.winBack.basis,
+      customers: report.winBack.groups.reduce((s, g) => s + g.customers, 0),
+      byReason: report.winBack.groups.map((g) => ({ reason: g.reason, customers: g.customers, winBackValue: g.winBackValue })),
+    },
+    referrals: report.referralSummary,
     transitionsPerDay: transitionsPerDay(transitions),
   };
+  await storeWinBack(readStore, asOf, report.winBack);
+  summary.computedInMs = Math.round(now() - started);
   await putLatest(readStore, summary);
   return summary;
 }
@@ -77,7 +155,7 @@ async function putLatest(readStore: ReadStore, report: SegmentsReport): Promise<
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = (await readStore.getDocuments([SEGMENTS_DOCUMENT])).get(SEGMENTS_DOCUMENT);
     // Never replace a report of a later asOf (another instance ran meanwhile).
-    if (current && (current.value as SegmentsReport).asOf > report.asOf) return;
+    if (current && isCurrentSegmentsReport(current.value) && Date.parse(current.value.asOf) > Date.parse(report.asOf)) return;
     try {
       await readStore.putDocuments([{ name: SEGMENTS_DOCUMENT, expectedVersion: current?.version ?? 0, value: report }]);
       return;
@@ -87,6 +165,8 @@ async function putLatest(readStore: ReadStore, report: SegmentsReport): Promise<
   }
 }
 
+/** The latest report, or null when none was stored yet (or only one of an older shape). */
 export async function latestSegments(readStore: ReadStore): Promise<SegmentsReport | null> {
-  return ((await readStore.getDocuments<SegmentsReport>([SEGMENTS_DOCUMENT])).get(SEGMENTS_DOCUMENT)?.value as SegmentsReport | undefined) ?? null;
+  const value = (await readStore.getDocuments<SegmentsReport>([SEGMENTS_DOCUMENT])).get(SEGMENTS_DOCUMENT)?.value;
+  return isCurrentSegmentsReport(value) ? value : null;
 }

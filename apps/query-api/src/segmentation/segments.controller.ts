@@ -1,12 +1,13 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '@crm/infrastructure';
+import { AsOfField, asOfInstant } from '../http/as-of.request.dto';
+import type { SegmentsReport } from './run-segmentation';
 import { SegmentationService } from './segmentation.service';
+import { SegmentsReportResponse } from './segments.response.dto';
 
 export class RefreshSegmentsRequestDto {
-  @ApiPropertyOptional({ description: 'Evaluate the population as of this instant (default: now)', example: '2026-11-24T00:00:00Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
+  @AsOfField('Evaluate the population as of this instant (default: now).')
   asOf?: string;
 }
 
@@ -18,16 +19,25 @@ export class SegmentsController {
   @Get()
   @ApiOperation({
     summary: 'Population aggregates of the latest pass',
-    description: 'Customers per lifecycle stage, trust stage, tier and loyalty stage; transitions per day; churn rate and lost customers by reason; customer equity; the lifetime-value fit.',
+    description:
+      'Customers per lifecycle stage, trust stage, tier and loyalty stage; transitions per day; churn rate and lost customers by reason; ' +
+      'customer equity (discounted) and how it was computed; retention per period; the 80/20 check; win-back totals per reason; referral value; the lifetime-value fit.',
   })
-  latest() {
+  @ApiOkResponse({ type: SegmentsReportResponse })
+  latest(): Promise<SegmentsReport> {
     return this.segmentation.latest();
   }
 
   @Post('refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run the population pass now (tiers, lifetime value, segments)' })
-  refresh(@Query() query: RefreshSegmentsRequestDto) {
-    return this.segmentation.run(query.asOf ? new Date(query.asOf).toISOString() : new Date().toISOString());
+  @ApiOperation({
+    summary: 'Run the population pass now (tiers, lifetime value, segments)',
+    description:
+      'Writes each view’s segment (tier, lifetime value, referral value), never its events; a view holding a segment of a later asOf keeps it, and the stage indexes are re-evaluated only where asOf is at or after the view’s own clock.',
+  })
+  @ApiOkResponse({ type: SegmentsReportResponse })
+  @ApiProblemResponse(400, 'asOf is not an RFC 3339 instant with an offset')
+  refresh(@Query() query: RefreshSegmentsRequestDto): Promise<SegmentsReport> {
+    return this.segmentation.run(asOfInstant(query.asOf));
   }
 }
