@@ -8,11 +8,12 @@ import { GetCustomerViewHandler } from './queries/get-customer-view.query';
 import { ListCustomerViewsHandler } from './queries/list-customer-views.query';
 import { SegmentationService } from './segmentation/segmentation.service';
 import { SegmentsController } from './segmentation/segments.controller';
+import { WinBackController } from './win-back/win-back.controller';
 
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
   imports: [CqrsModule, ProjectionModule],
-  controllers: [CustomersController, SegmentsController, MeasuresController, ChangesController],
+  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, ChangesController],
   providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService],
   exports: [SegmentationService],
 })
