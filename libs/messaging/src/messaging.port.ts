@@ -38,6 +38,11 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   /** Partitions handled at once by this member (order within each is kept). @defaultValue 3 */
   concurrency?: number;
+  /**
+   * Longest a fetch waits for new messages on an idle topic. Stopping a consumer waits for its
+   * fetch in flight, so this bounds how long a shutdown takes. @defaultValue 1000
+   */
+  maxWaitMs?: number;
   /** Told when a batch handler failed and the consumer restarts (the batch comes again). */
   onError?: (error: Error) => void;
   /**

@@ -92,8 +92,9 @@ export class KafkaBroker extends MessageBroker {
         })),
       });
     } catch (error) {
-      // Another instance created it between list and create: fine.
-      if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      // Another instance (or another module of this one) created them between list and create: fine.
+      const now = new Set(await this.admin.listTopics());
+      if (!missing.every((t) => now.has(t.topic))) throw error;
     }
   }
 
@@ -105,6 +106,8 @@ export class KafkaBroker extends MessageBroker {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 20_000,
+      // kafkajs waits 5 s by default, and disconnect() waits for that fetch: shutdowns took 5 s per consumer.
+      maxWaitTimeInMs: options.maxWaitMs ?? 1000,
       // A handler error is never a reason to stop consuming for good: restart (the batch is
       // redelivered from the committed offset) and say so through onError.
       retry: { retries: 8, initialRetryTime: 300, restartOnFailure: async () => true },
