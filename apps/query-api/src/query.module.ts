@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ProjectionModule } from '@crm/projector';
 import { CustomersController } from './http/customers.controller';
-import { ChangesController } from './changes/changes.controller';
+import { ChangesModule } from './changes/changes.module';
 import { MeasuresController } from './measures/measures.controller';
 import { GetCustomerViewHandler } from './queries/get-customer-view.query';
 import { ListCustomerViewsHandler } from './queries/list-customer-views.query';
@@ -12,8 +12,8 @@ import { WinBackController } from './win-back/win-back.controller';
 
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
-  imports: [CqrsModule, ProjectionModule],
-  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, ChangesController],
+  imports: [CqrsModule, ProjectionModule, ChangesModule],
+  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController],
   providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService],
   exports: [SegmentationService],
 })

@@ -29,6 +29,10 @@ export const configSchema = z.object({
   POLICY_FILE: z.string().min(1).optional(),
   /** How often the population pass (tiers, lifetime value, segments) runs; 0 = only on demand. */
   SEGMENTATION_INTERVAL_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Recent changes GET /v1/changes keeps in memory for clients that reconnect with Last-Event-ID; 0 = none. */
+  CHANGES_BUFFER_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  /** Seconds between the comment lines that keep an idle GET /v1/changes stream open through proxies. */
+  CHANGES_HEARTBEAT_SEC: z.coerce.number().positive().max(3600).default(15),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Adapter choices; unset means the mode's default (embedded: sqlite/sqlite/in-process, distributed: esdb/redis/kafka). */
   EVENT_STORE: z.enum(['sqlite', 'esdb']).optional(),

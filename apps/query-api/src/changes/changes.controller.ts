@@ -1,37 +1,48 @@
-import { Controller, Inject, MessageEvent, Sse } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
+import { Controller, Headers, MessageEvent, Query, Req, Sse } from '@nestjs/common';
+import type { Request } from 'express';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
-import { TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
-import { MessageBroker } from '@crm/messaging';
+import { ChangeFeed } from './change-feed';
 
-/**
- * Change notifications as Server-Sent Events: one event per change of a customer's lifecycle
- * stage, trust stage, tier or loyalty stage, with the causing event. Live only (from the moment
- * of connection); for history and replay consume crm.relationship-changes.v1 from Kafka.
- */
+const DESCRIPTION = `Server-sent events, one \`relationship-change\` per change of a customer's lifecycle stage, trust
+stage, tier or loyalty stage, with the causing event; live from the moment of connection.
+
+**Ids and resuming.** Each event's \`id\` is \`<position>:<key>\`: the global position of the causing event (the
+\`position\` of the views and of POST /v1/events) and the index that changed. It is the same in every process
+and in the embedded and distributed modes. Reconnecting with \`Last-Event-ID\` (EventSource does it by itself;
+\`?lastEventId=\` for a client that cannot set headers) first sends the changes this process received after that
+id, in the order it received them, from the last CHANGES_BUFFER_SIZE changes it keeps in memory. When the id is not
+held (older than the buffer, from before the process started, or malformed) a \`reset\` event comes instead: its data
+says why, its id is the newest change held; re-read the views you follow (or the history on Kafka,
+crm.relationship-changes.v1), then the stream goes on live.
+
+**Heartbeat.** A comment line (\`: heartbeat\`) every CHANGES_HEARTBEAT_SEC seconds (15 by default) keeps idle
+connections open through proxies. At shutdown the stream ends; reconnect.`;
+
 @ApiTags('query')
 @Controller('v1/changes')
 export class ChangesController {
-  constructor(
-    @Inject(MessageBroker) private readonly broker: MessageBroker,
-    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
-  ) {}
+  constructor(private readonly feed: ChangeFeed) {}
 
   @Sse()
-  @ApiOperation({ summary: 'Stream of relationship changes (text/event-stream), live from the moment of connection' })
-  stream(): Observable<MessageEvent> {
-    return new Observable<MessageEvent>((subscriber) => {
-      const handle = this.broker.consume({
-        topic: this.topics.relationshipChanges,
-        groupId: `sse-${randomUUID()}`,
-        fromBeginning: false,
-        eachBatch: async (batch) => {
-          for (const message of batch.messages) if (message.value) subscriber.next({ type: 'relationship-change', data: message.value });
+  @ApiOperation({ summary: 'Stream of relationship changes (text/event-stream), resumable with Last-Event-ID', description: DESCRIPTION })
+  @ApiOkResponse({
+    description: 'An endless text/event-stream: `relationship-change` events (data: the change as on crm.relationship-changes.v1), `reset` events, heartbeat comments',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          example:
+            'event: relationship-change\nid: 42:lifecycleStage\ndata: {"customerId":"C-102938","key":"lifecycleStage","from":null,"to":"exploration","eventId":"5f0c2a52-8d6e-4c47-9a43-1b7c1b1f9e20","eventType":"PurchaseMade","occurredAt":"2026-03-14T10:22:05+01:00","position":42}\n\n: heartbeat\n\n',
         },
-      });
-      handle.catch((error) => subscriber.error(error));
-      return () => void handle.then((h) => h.stop()).catch(() => undefined);
-    });
+      },
+    },
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the id of the last change received: resume after it' })
+  @ApiQuery({ name: 'lastEventId', required: false, description: 'the same, for a client that cannot set headers (the header wins)' })
+  stream(@Req() request: Request, @Headers('last-event-id') header?: string, @Query('lastEventId') query?: string): Observable<MessageEvent> {
+    const lastEventId = header?.trim() || query?.trim() || undefined;
+    const responseClosed = new Promise<void>((resolve) => request.res!.once('close', () => resolve()));
+    return this.feed.stream(lastEventId, responseClosed);
   }
 }
