@@ -145,6 +145,11 @@ describe('hostile input over HTTP (embedded platform)', () => {
       },
     );
 
+    it.each(invalid)('segments refresh: rejects asOf as %s (%s) with 400 naming asOf, without running the pass', async (_label, value) => {
+      const problem = await expectRejected(() => platform.http.post(`/v1/segments/refresh?asOf=${encodeURIComponent(value)}`), 400);
+      expect(problem.violations).toEqual([{ path: 'asOf', messages: [expect.stringMatching(/^asOf (must be an ISO 8601 date-time|is not a valid date and time)/)] }]);
+    });
+
     it('reads an offset as the same instant as its UTC form', async () => {
       const utc = await platform.http.get(`/v1/customers/${customerId}?asOf=${encodeURIComponent('2026-04-01T00:00:00Z')}`).expect(200);
       const local = await platform.http.get(`/v1/customers/${customerId}?asOf=${encodeURIComponent('2026-04-01T02:00:00+02:00')}`).expect(200);
