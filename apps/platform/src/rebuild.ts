@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     const projection = createCustomerProjection(config.POLICY_FILE);
     const asOf = new Date(options.asOf ?? Date.now()).toISOString();
     const before = options.verify ? await digestViews(readStore, projection, asOf) : null;
-    const measures = new InteractionMeasuresStore(readStore);
+    const measures = new InteractionMeasuresStore(readStore, { policy: projection.policy });
     const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied, source) => measures.apply(applied, source.shard) });
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
     await readStore.clear();

@@ -47,6 +47,16 @@ describe('the OpenAPI document', () => {
     await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
   });
 
+  it('declares each parameter of a route once (header names compared without case)', () => {
+    const repeated = operations().flatMap(({ route, operation }) => {
+      const names = ((operation.parameters ?? []) as Json[]).map((p) => `${p.in}:${p.in === 'header' ? String(p.name).toLowerCase() : p.name}`);
+      return names.filter((name, i) => names.indexOf(name) !== i).map((name) => `${route} ${name}`);
+    });
+    expect(repeated).toEqual([]);
+    const changes = (document.paths['/v1/changes'].get.parameters as Json[]).map((p) => [p.in, p.name, p.required ?? false]);
+    expect(changes).toEqual(expect.arrayContaining([['header', 'Last-Event-ID', false], ['query', 'lastEventId', false]]));
+  });
+
   it('types a 2xx answer of every route with a schema', () => {
     const untyped = operations()
       .filter(({ operation }) => {

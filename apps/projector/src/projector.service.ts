@@ -7,6 +7,7 @@ import { ReadStore } from '@crm/read-store';
 import { CustomerProjection } from './customer-projection';
 import { InteractionMeasuresStore } from './interaction-measures.store';
 import { KafkaProjector } from './kafka-projector';
+import { RelationshipProjection } from './relationship.projection';
 import { BatchResult, ProjectionRunner } from './projection-runner';
 
 /**
@@ -34,7 +35,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     health: HealthRegistry,
   ) {
     const embedded = config.TRANSPORT === 'in-process';
-    const measures = new InteractionMeasuresStore(readStore);
+    // The measures judge SLAs by the same policy the views are folded with (POLICY_FILE).
+    const measures = new InteractionMeasuresStore(readStore, projection instanceof RelationshipProjection ? { policy: projection.policy } : {});
     this.runner = new ProjectionRunner(eventStore, readStore, projection, {
       batchSize: config.PROJECTOR_BATCH_SIZE,
       beforeCommit: (applied, source) => measures.apply(applied, source.shard),

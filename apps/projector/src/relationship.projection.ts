@@ -23,7 +23,7 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
 
   constructor(readonly policy: RelationshipPolicy = DEFAULT_POLICY) {
     super();
-    this.version = `relationship-1/policy-${policy.policyVersion}`;
+    this.version = `relationship-2/policy-${policy.policyVersion}`;
   }
 
   initial(customerId: string): CustomerView {

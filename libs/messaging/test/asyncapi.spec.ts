@@ -54,11 +54,11 @@ describe('infra/asyncapi.yaml', () => {
       customerId: 'C-1',
       position: 7,
       indexes: { lifecycleStage: 'exploration', trustStage: 'calculus', loyaltyStage: 'cognition' },
-      projectionVersion: 'relationship-1/policy-2026-01.1',
+      projectionVersion: 'relationship-2/policy-2026-12.1',
       segment: null,
       view: {
         customerId: 'C-1',
-        policyVersion: '2026-01.1',
+        policyVersion: '2026-12.1',
         position: 7,
         eventCount: 1,
         lifecycle: { stage: 'exploration', transitions: [{ from: null, to: 'exploration', rule: 'first-purchase', occurredAt: '2026-01-01T00:00:00Z', eventId: '5f0c2a52-8d6e-4c47-9a43-1b7c1b1f9e20' }] },

@@ -1,4 +1,4 @@
-import { Controller, Headers, MessageEvent, Query, Req, Sse } from '@nestjs/common';
+import { Controller, MessageEvent, Req, Sse } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
@@ -40,8 +40,12 @@ export class ChangesController {
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the id of the last change received: resume after it' })
   @ApiQuery({ name: 'lastEventId', required: false, description: 'the same, for a client that cannot set headers (the header wins)' })
-  stream(@Req() request: Request, @Headers('last-event-id') header?: string, @Query('lastEventId') query?: string): Observable<MessageEvent> {
-    const lastEventId = header?.trim() || query?.trim() || undefined;
+  stream(@Req() request: Request): Observable<MessageEvent> {
+    // Read from the request, not with @Headers/@Query: those would add a second, required
+    // parameter to the OpenAPI document beside the optional ones declared above.
+    const header = request.headers['last-event-id'];
+    const query = request.query.lastEventId;
+    const lastEventId = (typeof header === 'string' ? header.trim() : '') || (typeof query === 'string' ? query.trim() : '') || undefined;
     const responseClosed = new Promise<void>((resolve) => request.res!.once('close', () => resolve()));
     return this.feed.stream(lastEventId, responseClosed);
   }

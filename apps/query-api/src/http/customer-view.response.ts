@@ -507,7 +507,7 @@ export class CustomerViewResponse {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'The global position the view reflects' })
   position: number;
 
-  @ApiProperty({ example: 'relationship-1/policy-2026-01.1' })
+  @ApiProperty({ example: 'relationship-2/policy-2026-12.1' })
   projectionVersion: string;
 
   @ApiProperty({ type: () => CustomerSegmentResponse, nullable: true, description: 'Tier and lifetime value of the last population pass; null before one' })

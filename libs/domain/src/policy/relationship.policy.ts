@@ -158,7 +158,7 @@ export interface RelationshipPolicy {
 
 /** The default policy of relationship-model.md; the single source (no JSON copy to drift). */
 export const DEFAULT_POLICY: RelationshipPolicy = {
-  policyVersion: '2026-01.1',
+  policyVersion: '2026-12.1',
   lifecycle: {
     expansion: { minPurchases: 2, windowDays: 90, blockingSeverities: ['high', 'critical'] },
     commitment: {
