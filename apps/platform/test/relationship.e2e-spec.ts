@@ -52,6 +52,21 @@ describe('relationship views over HTTP (embedded)', () => {
     expect(bad.body.violations[0].path).toBe('asOf');
   });
 
+  it('lists a silent churner under dissolution after the population pass, with the stage the filter matched', async () => {
+    const customerId = `Q-${randomUUID()}`;
+    await platform.http.post('/v1/events/batch').send({ events: [purchase(customerId, { occurredAt: day(1) })] }).expect(202);
+    await settled();
+    const before = await platform.http.get('/v1/customers?lifecycleStage=exploration').expect(200);
+    expect(before.body.items.map((i: { customerId: string }) => i.customerId)).toContain(customerId);
+
+    // No event since: only the pass, as of a date 200 days later, sees the inactivity rule fire.
+    await platform.http.post(`/v1/segments/refresh?asOf=${day(201)}`).expect(200);
+    const after = await platform.http.get('/v1/customers?lifecycleStage=dissolution').expect(200);
+    const item = after.body.items.find((i: { customerId: string }) => i.customerId === customerId);
+    expect(item).toMatchObject({ lifecycleStage: 'dissolution', indexes: { lifecycleStage: 'dissolution' } });
+    expect((await platform.http.get('/v1/customers?lifecycleStage=exploration').expect(200)).body.items).toEqual([]);
+  });
+
   it('runs the population pass: segments, tiers in the list filter, customer equity', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `S-${String(i).padStart(2, '0')}`);
     const events = ids.flatMap((id, i) => [purchase(id, { occurredAt: day(1) }, { amount: 1000 * (i + 1) }), purchase(id, { occurredAt: day(10) }, { amount: 500 })]);

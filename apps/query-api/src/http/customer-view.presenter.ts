@@ -23,16 +23,21 @@ export function presentTimeline(record: ViewRecord<ProjectedView<CustomerView>>,
   return { customerId: record.customerId, position: record.position, asOf: state.asOf, entries, trustViolations: state.trust.violations };
 }
 
-/** One line of a list page: the stages and tier, no full view. */
+/**
+ * One line of a list page: the stages and tier, no full view. The stages are the indexed ones,
+ * the ones the filter matched: the population pass re-indexes them as of its time (a silent
+ * churner is listed under dissolution), while the stored fold keeps the stage of its last event.
+ */
 export function presentListItem(record: ViewRecord<ProjectedView<CustomerView>>) {
   const state = record.view.state;
+  const indexed = (key: string) => (Object.hasOwn(record.indexes, key) ? record.indexes[key] : undefined);
   return {
     customerId: record.customerId,
     position: record.position,
     indexes: record.indexes,
-    lifecycleStage: state.lifecycle.stage,
-    trustStage: state.trust.stage,
-    loyaltyStage: state.loyalty.formationStage,
+    lifecycleStage: indexed('lifecycleStage') ?? state.lifecycle.stage,
+    trustStage: indexed('trustStage') ?? state.trust.stage,
+    loyaltyStage: indexed('loyaltyStage') ?? state.loyalty.formationStage,
     tier: record.view.segment?.tier ?? null,
     historicalValue: state.historicalValue,
     currency: state.currency,
