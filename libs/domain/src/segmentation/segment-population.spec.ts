@@ -83,6 +83,14 @@ describe('segmentPopulation on a tiny population', () => {
     expect(Object.keys(report.tiers)).toEqual(['a', 'b', 'c']);
   });
 
+  it('gives no forward value to a customer who ended the relationship, and the model estimate to a silent churner', () => {
+    const buyer = { x: 2, tx: 5, T: 10, zbar: 300, value365: 900, historicalValue: 900, lifecycleStage: 'dissolution' };
+    const ended = segmentPopulation([customer('gone', { ...buyer, churnReason: 'competitor' }), customer('quiet', { ...buyer, churnReason: null })], AS_OF, POLICY);
+    expect(ended.clv.gone).toMatchObject({ forwardValue: 0, undiscountedForwardValue: 0, expectedPurchases: 0, probabilityAlive: 0, historicalValue: 900 });
+    expect(ended.clv.quiet.forwardValue).toBe(Math.round(7.8 * 300));
+    expect(ended.customerEquity).toBe(900 + 900 + Math.round(7.8 * 300));
+  });
+
   it('rejects a customer listed twice and an invalid asOf', () => {
     expect(() => segmentPopulation([...inputs, customer('a')], AS_OF, POLICY)).toThrow(DuplicateCustomerError);
     expect(() => segmentPopulation(inputs, 'yesterday', POLICY)).toThrow(RangeError);

@@ -111,12 +111,17 @@ function countBy(items: readonly SegmentInput[], key: (i: SegmentInput) => strin
 }
 
 /** Keyed by customerId in input (sorted) order; prototype-free, see own-record.ts. */
+const endedRelationship = (c: SegmentInput): boolean => c.lifecycleStage === DISSOLUTION_STAGE && c.churnReason != null;
+
 function valuesFor(sorted: readonly SegmentInput[], model: ClvModel, policy: ClvPolicy): Record<string, CustomerClv> {
   const clv = emptyRecord<CustomerClv>();
   for (const c of sorted) {
     const estimate = customerLifetimeValue(c, model, policy);
     if (!Number.isFinite(estimate.forwardValue)) throw new RangeError(`non-finite forward value for customer ${c.customerId}`);
-    clv[c.customerId] = estimate;
+    // A customer who ended the relationship (RelationshipEnded, no win-back since) is known to be
+    // gone: nothing flows forward, whatever the purchase pattern predicts. A silent churner keeps
+    // the model's estimate, whose probability of being alive already accounts for the silence.
+    clv[c.customerId] = endedRelationship(c) ? { ...estimate, probabilityAlive: 0, expectedPurchases: 0, forwardValue: 0, undiscountedForwardValue: 0 } : estimate;
   }
   return clv;
 }
