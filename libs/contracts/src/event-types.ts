@@ -1,5 +1,5 @@
 /**
- * The v1 interaction events of relationship-model.md §1, as plain TypeScript types.
+ * The v1 interaction events of docs/relationship-model.md §1, as plain TypeScript types.
  * These are the shapes every layer shares (the domain included); the class-validator
  * DTOs in ./dto check that a published payload has exactly this shape.
  */
@@ -140,7 +140,7 @@ export interface EventDataByType {
   RelationshipEnded: RelationshipEndedData;
 }
 
-/** What a publisher sends (relationship-model.md §1). */
+/** What a publisher sends (docs/relationship-model.md §1). */
 export interface EventEnvelope<T extends InteractionEventType = InteractionEventType> {
   eventId: string;
   type: T;

@@ -1,6 +1,6 @@
 /**
  * Customer personas: how often each kind of customer buys, calls, complains, rates and
- * leaves. The mix is chosen so a population exercises every rule of relationship-model.md
+ * leaves. The mix is chosen so a population exercises every rule of docs/relationship-model.md
  * §2–§6: regulars who reach commitment and identification trust, one-time buyers and
  * browsers who stay low in the pyramid, drifters who fall into dissolution by inactivity,
  * complainers who cause trust violations, and explicit churn with every reason.

@@ -89,7 +89,7 @@ export const COMPLAINT_SEVERITY_WEIGHTS: readonly (readonly [ComplaintSeverity, 
   ['high', 20],
   ['critical', 10],
 ];
-/** Default SLAs of relationship-model.md §3, in days. */
+/** Default SLAs of docs/relationship-model.md §3, in days. */
 export const SLA_DAYS: Readonly<Record<ComplaintSeverity, number>> = { critical: 1, high: 3, medium: 7, low: 14 };
 
 export const COMPLAINT_DESCRIPTIONS: Readonly<Record<ComplaintCategory, readonly string[]>> = {

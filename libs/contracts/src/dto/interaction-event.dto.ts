@@ -38,7 +38,7 @@ function IsSupportedSchemaVersion(): PropertyDecorator {
 const isObjectValue = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The envelope of relationship-model.md §1. `data` is checked against the DTO of `type`
+ * The envelope of docs/relationship-model.md §1. `data` is checked against the DTO of `type`
  * (DATA_DTO_BY_TYPE). Use with whitelist + forbidNonWhitelisted so unknown fields are rejected.
  */
 @ApiExtraModels(...Object.values(DATA_DTO_BY_TYPE))

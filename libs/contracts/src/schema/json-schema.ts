@@ -44,7 +44,7 @@ function buildSchema(type: InteractionEventType): JsonSchema {
     $schema: JSON_SCHEMA_DIALECT,
     $id: `${JSON_SCHEMA_ID_BASE}${type}.v${version}.json`,
     title: `${type} (schemaVersion ${version})`,
-    description: `A ${type} interaction event as published to the ingest API (relationship-model.md §1).`,
+    description: `A ${type} interaction event as published to the ingest API (docs/relationship-model.md §1).`,
     ...envelope,
   };
 }

@@ -17,5 +17,5 @@ export const CURRENT_SCHEMA_VERSIONS: Readonly<Record<InteractionEventType, numb
   RelationshipEnded: 1,
 });
 
-/** `schemaVersion` is optional on the wire and means 1 when absent (relationship-model.md §1). */
+/** `schemaVersion` is optional on the wire and means 1 when absent (docs/relationship-model.md §1). */
 export const DEFAULT_SCHEMA_VERSION = 1;

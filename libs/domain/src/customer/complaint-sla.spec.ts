@@ -7,7 +7,7 @@ const SECOND = 1000;
 const DAY = 86_400_000;
 const at = (ms: number): string => new Date(ms).toISOString();
 const SLA_DAYS: Record<ComplaintSeverity, number> = { critical: 1, high: 3, medium: 7, low: 14 };
-/** The severities whose SLA breach is a trust violation (relationship-model.md §3). */
+/** The severities whose SLA breach is a trust violation (docs/relationship-model.md §3). */
 const BREACHING: readonly ComplaintSeverity[] = ['high', 'critical'];
 
 /** Six purchases 15 days apart: knowledge-based trust by day 75; a complaint filed on day 100. */

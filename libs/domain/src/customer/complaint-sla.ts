@@ -1,5 +1,5 @@
 /**
- * The complaint SLA of relationship-model.md §3, in one place for the customer view (integrity
+ * The complaint SLA of docs/relationship-model.md §3, in one place for the customer view (integrity
  * evidence, trust violations) and the call-centre measures ("complaints resolved within SLA"),
  * so the two cannot judge a resolution differently.
  *

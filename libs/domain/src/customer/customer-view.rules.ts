@@ -1,5 +1,5 @@
 /**
- * The rules of relationship-model.md §2–§3 applied to a view IN PLACE. Callers own the
+ * The rules of docs/relationship-model.md §2–§3 applied to a view IN PLACE. Callers own the
  * view they pass (customer-view.evolve.ts copies before calling when purity is asked for).
  *
  * Time model: the view has a clock (state.clockMs). Time rules (SLA breach just past the

@@ -1,5 +1,5 @@
 /**
- * The view of one customer (relationship-model.md §2–§5). JSON-serialisable: plain objects,
+ * The view of one customer (docs/relationship-model.md §2–§5). JSON-serialisable: plain objects,
  * arrays, numbers, strings, booleans and null only, so a read store can keep it as a document.
  */
 import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingContext, RatingScale } from '@crm/contracts';
@@ -93,7 +93,7 @@ export interface SatisfactionLevel {
   en: string;
 }
 
-/** Ratings in one context (relationship-model.md §7 satisfaction by context). */
+/** Ratings in one context (docs/relationship-model.md §7 satisfaction by context). */
 export interface ContextSatisfaction {
   ratings: number;
   /** Normalised 0–1 average of the ratings in this context; null when none. */

@@ -5,7 +5,7 @@ const SECOND = 1000;
 const DAY = 86_400_000;
 const at = (ms: number): string => new Date(ms).toISOString();
 
-describe('loyalty formation and the five traits: the model defaults (relationship-model.md §4)', () => {
+describe('loyalty formation and the five traits: the model defaults (docs/relationship-model.md §4)', () => {
   it('the default policy holds the thresholds of the model', () => {
     expect(DEFAULT_POLICY.loyalty).toEqual({
       formation: {

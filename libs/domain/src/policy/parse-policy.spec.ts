@@ -13,7 +13,7 @@ describe('parsePolicy', () => {
     expect(parsePolicy(JSON.parse(JSON.stringify(DEFAULT_POLICY)))).toEqual(DEFAULT_POLICY);
   });
 
-  it('holds the thresholds of relationship-model.md', () => {
+  it('holds the thresholds of docs/relationship-model.md', () => {
     expect(DEFAULT_POLICY.lifecycle.dissolution).toMatchObject({ volumeDeclineRatio: 0.5, volumeWindowDays: 90, inactivityDays: 180 });
     expect(DEFAULT_POLICY.complaints.slaDays).toEqual({ critical: 1, high: 3, medium: 7, low: 14 });
     expect(DEFAULT_POLICY.satisfaction.wordOfMouth).toEqual({ positiveWeight: 3, negativeWeight: 11 });

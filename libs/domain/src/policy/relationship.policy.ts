@@ -1,5 +1,5 @@
 /**
- * The relationship policy: every threshold of relationship-model.md §2–§5 in one versioned
+ * The relationship policy: every threshold of docs/relationship-model.md §2–§5 in one versioned
  * value. Changing any number is a reason to replay: each view records `policyVersion`, and
  * `evolve`/`evaluate` re-fold a view whose policyVersion differs from the policy given.
  *
@@ -106,7 +106,7 @@ export interface SatisfactionPolicy {
   trendEpsilon: number;
   /** ContactLogged.sentiment above +band is positive, below -band negative. */
   sentimentNeutralBand: number;
-  /** A satisfied customer tells ~3 people, a dissatisfied one ~11 (relationship-model.md §5). */
+  /** A satisfied customer tells ~3 people, a dissatisfied one ~11 (docs/relationship-model.md §5). */
   wordOfMouth: { positiveWeight: number; negativeWeight: number };
 }
 
@@ -156,7 +156,7 @@ export interface RelationshipPolicy {
   segments: SegmentsPolicy;
 }
 
-/** The default policy of relationship-model.md; the single source (no JSON copy to drift). */
+/** The default policy of docs/relationship-model.md; the single source (no JSON copy to drift). */
 export const DEFAULT_POLICY: RelationshipPolicy = {
   policyVersion: '2026-12.1',
   lifecycle: {

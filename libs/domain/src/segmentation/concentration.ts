@@ -1,5 +1,5 @@
 /**
- * The 80/20 check (relationship-model.md §7): which share of the 365-day value the top
+ * The 80/20 check (docs/relationship-model.md §7): which share of the 365-day value the top
  * customers bring.
  */
 import type { SegmentsPolicy } from './segmentation.policy';

@@ -1,5 +1,5 @@
 /**
- * Call-centre interaction measures (relationship-model.md §6), per agent and per team, per day:
+ * Call-centre interaction measures (docs/relationship-model.md §6), per agent and per team, per day:
  * a pure fold over stored events.
  *
  * Day: the UTC calendar date of `occurredAt` (or shifted by `dayOffsetMinutes`, e.g. +60 for a

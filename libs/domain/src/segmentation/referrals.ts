@@ -1,5 +1,5 @@
 /**
- * Referral value (口碑价值, relationship-model.md §7): a ReferralMade that names the referred
+ * Referral value (口碑价值, docs/relationship-model.md §7): a ReferralMade that names the referred
  * customer links the two; the referrer is shown the referred customers and the value they
  * have brought so far.
  */

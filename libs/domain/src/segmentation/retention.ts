@@ -1,5 +1,5 @@
 /**
- * Retention per period (保留率, relationship-model.md §7): of the customers active in a
+ * Retention per period (保留率, docs/relationship-model.md §7): of the customers active in a
  * period, the share still active in the next one.
  */
 import type { CustomerView } from '../customer/customer-view.types';

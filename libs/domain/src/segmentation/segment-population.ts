@@ -1,5 +1,5 @@
 /**
- * The segmentation pass (relationship-model.md §4 tiers and lifetime value, §7 segments): one
+ * The segmentation pass (docs/relationship-model.md §4 tiers and lifetime value, §7 segments): one
  * pure function from the per-customer summaries to the population report.
  */
 import { BgNbdParams } from '../value/bg-nbd';

@@ -11,7 +11,7 @@ export type Tier = (typeof TIERS)[number];
 export interface TierPolicy {
   /** 'percentile': rank the population by 365-day value; 'fixed': compare with thresholds. */
   mode: 'percentile' | 'fixed';
-  /** Share of the population in each tier above lead, from the top (relationship-model.md §4). */
+  /** Share of the population in each tier above lead, from the top (docs/relationship-model.md §4). */
   percentiles: { diamond: number; gold: number; silver: number; iron: number };
   /** Minimum 365-day value in minor units for each tier above lead (mode 'fixed'). */
   fixedThresholds: { diamond: number; gold: number; silver: number; iron: number };
@@ -22,10 +22,10 @@ export interface TierPolicy {
 export interface ClvPolicy {
   /** Length of one period of the BG/NBD model, in days (CDNOW uses weeks). */
   timeUnitDays: number;
-  /** Horizon of the forward estimate, in days (relationship-model.md §4: 3 years). */
+  /** Horizon of the forward estimate, in days (docs/relationship-model.md §4: 3 years). */
   horizonDays: number;
   /**
-   * Annual discount rate of the forward estimate (relationship-model.md §4: 10 %), applied
+   * Annual discount rate of the forward estimate (docs/relationship-model.md §4: 10 %), applied
    * continuously, e^(−ln(1+d)·t/365) for a purchase expected t days ahead; 0 = none.
    */
   annualDiscountRate: number;
@@ -51,7 +51,7 @@ export const RETENTION_ACTIVITIES = ['purchase', 'interaction'] as const;
 /** 'purchase': at least one PurchaseMade in the period; 'interaction': any event but RelationshipEnded. */
 export type RetentionActivity = (typeof RETENTION_ACTIVITIES)[number];
 
-/** The segment measures of relationship-model.md §7 beyond counts and churn. */
+/** The segment measures of docs/relationship-model.md §7 beyond counts and churn. */
 export interface SegmentsPolicy {
   /** Retention per period (保留率): of the customers active in a period, the share active in the next. */
   retention: {

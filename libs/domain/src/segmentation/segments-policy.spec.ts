@@ -14,7 +14,7 @@ const keysOf = (json: unknown): string[] => {
 const withSegments = (segments: unknown) => ({ ...structuredClone(DEFAULT_POLICY), segments });
 
 describe('the population pass policy keys', () => {
-  it('default to relationship-model.md §4 and §7', () => {
+  it('default to docs/relationship-model.md §4 and §7', () => {
     expect(DEFAULT_CLV_POLICY).toMatchObject({ annualDiscountRate: 0.1, horizonDays: 1095 });
     expect(DEFAULT_POLICY.segments).toEqual({
       retention: { periodDays: 30, periods: 12, activity: 'purchase' },

@@ -1,6 +1,6 @@
 /**
  * Customer pyramid (客户金字塔): tier by 365-day value, by population percentile or fixed
- * thresholds (relationship-model.md §4).
+ * thresholds (docs/relationship-model.md §4).
  */
 import { emptyRecord } from './own-record';
 import { Tier, TierPolicy, TIERS } from './segmentation.policy';

@@ -1,5 +1,5 @@
 /**
- * Win-back priorities (赢返, 重生终身价值; relationship-model.md §7): the lost customers ranked
+ * Win-back priorities (赢返, 重生终身价值; docs/relationship-model.md §7): the lost customers ranked
  * by the value they would bring back, grouped by churn reason, for win-back campaigns.
  */
 import { evenFlowDiscountFactor } from '../value/quadrature';

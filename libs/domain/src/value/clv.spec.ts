@@ -127,7 +127,7 @@ describe('customerLifetimeValue, historical-average floor', () => {
   });
 });
 
-describe('customer equity, discounted (relationship-model.md §4)', () => {
+describe('customer equity, discounted (docs/relationship-model.md §4)', () => {
   it('defaults to 10 % a year over a 3-year horizon', () => {
     expect(DEFAULT_CLV_POLICY).toMatchObject({ annualDiscountRate: 0.1, horizonDays: 3 * 365 });
   });

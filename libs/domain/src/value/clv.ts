@@ -8,7 +8,7 @@ import { conditionalExpectedSpend, fitGammaGamma, GammaGammaFitOptions, GammaGam
 import { discountedFlow, evenFlowDiscountFactor } from './quadrature';
 
 /**
- * - `bg-nbd-gamma-gamma`: both models fitted (the target of relationship-model.md §4);
+ * - `bg-nbd-gamma-gamma`: both models fitted (the target of docs/relationship-model.md §4);
  * - `bg-nbd-average-spend`: purchases from BG/NBD, spend from the customer's own average
  *   (population average when they have none) because Gamma-Gamma could not be fitted;
  * - `historical-average`: the floor, own purchase rate × own average spend × horizon.
@@ -197,7 +197,7 @@ export interface CustomerEquityBasis {
 }
 
 /**
- * Customer equity (客户资产, relationship-model.md §4): the sum over customers of their lifetime
+ * Customer equity (客户资产, docs/relationship-model.md §4): the sum over customers of their lifetime
  * values discounted to present value, Σ (historicalValue + forwardValue) in minor units. The
  * historical part is realised value counted at face value; the forward part is the discounted
  * expectation of the next `horizonDays` (see customerLifetimeValue).

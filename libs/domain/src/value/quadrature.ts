@@ -1,6 +1,6 @@
 /**
  * Present value of an expected purchase stream under continuous discounting, for the CLV
- * forward estimate (relationship-model.md §4: lifetime values discounted to present value).
+ * forward estimate (docs/relationship-model.md §4: lifetime values discounted to present value).
  */
 
 /** Gauss–Legendre nodes and weights on [−1, 1] (Newton on the Legendre recurrence, ~1e-15). */
