@@ -15,8 +15,8 @@ TOPICS=(
   # customer's events stay ordered on one partition.
   "crm.interactions.v1|$PARTITIONS|cleanup.policy=delete,retention.ms=604800000"
   # Poison messages the projector gave up on; one partition keeps them in arrival
-  # order for inspection, 30 days to look at them.
-  "crm.interactions.dlq.v1|1|cleanup.policy=delete,retention.ms=2592000000"
+  # order for inspection, 30 days to look at them; 8 MiB, as they keep the original bytes.
+  "crm.interactions.dlq.v1|1|cleanup.policy=delete,retention.ms=2592000000,max.message.bytes=8388608"
   # Latest customer view per customer id: compacted, so a new consumer can rebuild the
   # full current state. 1 h segments let compaction actually run on a dev broker.
   "crm.customer-views.v1|$PARTITIONS|cleanup.policy=compact,segment.ms=3600000,min.cleanable.dirty.ratio=0.1,max.message.bytes=8388608"
