@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StoredInteractionEvent, sampleEvent } from '@crm/contracts';
 import type { CustomerView } from '@crm/domain';
 import { SqliteEventStore } from '@crm/event-store';
-import { INTERACTION_HEADERS, InProcessBroker, InProcessBus, IncomingMessage, MessagePublisher, OutgoingMessage, TOPICS } from '@crm/messaging';
+import { InProcessBroker, InProcessBus, IncomingMessage, MessagePublisher, OutgoingMessage, TOPICS, toInteractionMessage } from '@crm/messaging';
 import { SqliteReadStore } from '@crm/read-store';
 import { tempDir } from '@crm/testing';
 import { KafkaProjector, MAX_REASON_LENGTH, parseStoredEvent, toDeadLetterMessage } from './kafka-projector';
@@ -30,22 +30,10 @@ function stored(customerId = `C-${randomUUID().slice(0, 8)}`, overrides: Record<
   return { ...sampleEvent('ContactLogged', { eventId: randomUUID(), customerId }), revision: 0, position, recordedAt: '2026-03-14T10:22:06Z', ...overrides } as StoredInteractionEvent;
 }
 
+/** The message the relay publishes for `event`, as the projector receives it. */
 function relayed(event: StoredInteractionEvent, offset = 0): IncomingMessage {
-  return {
-    topic: TOPICS.interactions,
-    partition: 0,
-    offset: String(offset),
-    key: event.customerId,
-    value: JSON.stringify(event),
-    headers: {
-      [INTERACTION_HEADERS.eventId]: event.eventId,
-      [INTERACTION_HEADERS.type]: event.type,
-      [INTERACTION_HEADERS.schemaVersion]: String(event.schemaVersion),
-      [INTERACTION_HEADERS.position]: String(event.position),
-      [INTERACTION_HEADERS.customerId]: event.customerId,
-      [INTERACTION_HEADERS.contentType]: 'application/json',
-    },
-  };
+  const { key, value, headers } = toInteractionMessage(event);
+  return { topic: TOPICS.interactions, partition: 0, offset: String(offset), key: key ?? null, value, headers } as IncomingMessage;
 }
 
 const reasonOf = (message: IncomingMessage, limits?: Parameters<typeof parseStoredEvent>[1]) => {

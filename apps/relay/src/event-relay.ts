@@ -1,8 +1,8 @@
 import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
 import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-store';
-import { MessagePublisher, TOPICS } from '@crm/messaging';
+import { MessagePublisher, TOPICS, toInteractionMessage } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
-import { toInteractionMessage } from './interaction-message';
+
 
 export interface EventRelayOptions {
   /** @defaultValue 'crm.interactions.v1' */

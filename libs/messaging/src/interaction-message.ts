@@ -1,15 +1,5 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import type { OutgoingMessage } from '@crm/messaging';
-
-/** Header names of a message on crm.interactions.v1 (documented in infra/asyncapi.yaml). */
-export const INTERACTION_HEADERS = {
-  eventId: 'eventId',
-  type: 'type',
-  schemaVersion: 'schemaVersion',
-  position: 'position',
-  customerId: 'customerId',
-  contentType: 'content-type',
-} as const;
+import { INTERACTION_HEADERS, type OutgoingMessage } from './messaging.port';
 
 /** One stored event as a Kafka message: keyed by customer so each customer's events stay in order. */
 export function toInteractionMessage(event: StoredInteractionEvent): OutgoingMessage {
