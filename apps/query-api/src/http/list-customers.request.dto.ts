@@ -1,28 +1,12 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { EnumField } from '@crm/contracts/edge';
 import { LIFECYCLE_STAGES, LOYALTY_FORMATION_STAGES, TIERS, TRUST_STAGES } from '@crm/domain';
+import { PageRequestDto } from './page.request.dto';
 
 /**
  * Filters match the secondary indexes the projection writes. Each takes one of the model's
  * values; another is a 400 naming the allowed ones (it could only ever match nothing).
  */
-export class ListCustomersRequestDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page', maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  after?: string;
-
+export class ListCustomersRequestDto extends PageRequestDto {
   @EnumField(LIFECYCLE_STAGES, { optional: true, example: 'expansion' })
   lifecycleStage?: string;
 
