@@ -10,7 +10,7 @@ import { RelayModule } from '@crm/relay';
 import { waitFor } from '@crm/testing';
 import { ParsedAsyncApi, messageChecker, parseAsyncApi } from '../../../libs/messaging/test/asyncapi-document';
 import { KAFKA_BROKERS, distributedEnv } from './distributed-fixture';
-import { contact, purchase } from './platform-harness';
+import { contact, purchase, recordServerErrors } from './platform-harness';
 
 jest.setTimeout(120_000);
 
@@ -25,6 +25,7 @@ describe('infra/asyncapi.yaml against the messages on the broker', () => {
   const broker = new KafkaBroker(kafka);
   const publisher = new KafkaPublisher(kafka);
   let app: NestExpressApplication;
+  let serverErrors: ReturnType<typeof recordServerErrors> | undefined;
   let http: ReturnType<typeof request>;
   let asyncApi: ParsedAsyncApi;
   /** Messages per topic, by the unprefixed name the document uses. */
@@ -34,6 +35,7 @@ describe('infra/asyncapi.yaml against the messages on the broker', () => {
     asyncApi = await parseAsyncApi();
     app = await createServiceApp('asyncapi', deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
     await app.init();
+    serverErrors = recordServerErrors(app);
     http = request(app.getHttpServer());
     for (const [name, address] of Object.entries(TOPICS)) {
       await broker.consume({
@@ -46,6 +48,7 @@ describe('infra/asyncapi.yaml against the messages on the broker', () => {
 
   afterAll(async () => {
     await app?.close();
+    serverErrors?.assertNone();
     await broker.close();
     await publisher.close();
     deployment.dir.remove();

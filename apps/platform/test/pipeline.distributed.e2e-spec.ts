@@ -10,7 +10,7 @@ import { QueryModule } from '@crm/query-api';
 import { RelayModule } from '@crm/relay';
 import { waitFor } from '@crm/testing';
 import { KAFKA_BROKERS, distributedEnv } from './distributed-fixture';
-import { contact, purchase } from './platform-harness';
+import { contact, purchase, recordServerErrors } from './platform-harness';
 
 jest.setTimeout(90_000);
 
@@ -21,12 +21,14 @@ describe('distributed pipeline: HTTP → store → relay → Kafka → projector
   const broker = new KafkaBroker(kafka);
   const publisher = new KafkaPublisher(kafka);
   let app: NestExpressApplication;
+  let serverErrors: ReturnType<typeof recordServerErrors> | undefined;
   let http: ReturnType<typeof request>;
   const seen: Record<string, IncomingMessage[]> = { dlq: [], views: [], changes: [] };
 
   beforeAll(async () => {
     app = await createServiceApp('all-in-kafka', deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
     await app.init();
+    serverErrors = recordServerErrors(app);
     http = request(app.getHttpServer());
     const watch = async (topic: string, into: IncomingMessage[]) =>
       broker.consume({ topic, groupId: `observer-${randomUUID()}`, eachBatch: async (b) => void into.push(...b.messages) });
@@ -37,6 +39,7 @@ describe('distributed pipeline: HTTP → store → relay → Kafka → projector
 
   afterAll(async () => {
     await app?.close();
+    serverErrors?.assertNone();
     await broker.close();
     await publisher.close();
     deployment.dir.remove();

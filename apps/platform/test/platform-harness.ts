@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
 import { loadConfig } from '@crm/config';
 import { SampleOverrides, sampleEvent } from '@crm/contracts';
@@ -18,11 +19,34 @@ export async function startPlatform(dataDir: string, env: Record<string, string>
   const config = loadConfig({ DATA_DIR: dataDir, STORE_POLL_MS: '20', ...env });
   const app = await createPlatformApp(config, { logger: ['error'] });
   await app.init();
+  const serverErrors = recordServerErrors(app);
   return {
     app,
     http: request(app.getHttpServer()),
     projector: app.get(ProjectorService),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      serverErrors.assertNone();
+    },
+  };
+}
+
+/**
+ * Records every 5xx answer of the app (readiness's 503 aside: it is the answer, not a failure).
+ * No request of the suite may answer 5xx, whatever it sends: `assertNone` at close fails the
+ * suite with the requests that did.
+ */
+export function recordServerErrors(app: NestExpressApplication): { assertNone: () => void } {
+  const seen: string[] = [];
+  app.getHttpServer().prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => {
+      if (res.statusCode >= 500 && !(res.statusCode === 503 && req.url?.startsWith('/health'))) seen.push(`${req.method} ${req.url} -> ${res.statusCode}`);
+    });
+  });
+  return {
+    assertNone: () => {
+      if (seen.length > 0) throw new Error(`requests answered 5xx:\n${seen.slice(0, 20).join('\n')}`);
+    },
   };
 }
 

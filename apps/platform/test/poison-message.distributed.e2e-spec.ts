@@ -9,7 +9,7 @@ import { QueryModule } from '@crm/query-api';
 import { RelayModule } from '@crm/relay';
 import { waitFor } from '@crm/testing';
 import { KAFKA_BROKERS, distributedEnv } from './distributed-fixture';
-import { contact, purchase } from './platform-harness';
+import { contact, purchase, recordServerErrors } from './platform-harness';
 
 jest.setTimeout(120_000);
 
@@ -25,18 +25,21 @@ describe('distributed projector: a poison message goes to the DLQ and the partit
   const broker = new KafkaBroker(kafka);
   const publisher = new KafkaPublisher(kafka);
   let app: NestExpressApplication;
+  let serverErrors: ReturnType<typeof recordServerErrors> | undefined;
   let http: ReturnType<typeof request>;
   const dlq: IncomingMessage[] = [];
 
   beforeAll(async () => {
     app = await createServiceApp('poison', deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
     await app.init();
+    serverErrors = recordServerErrors(app);
     http = request(app.getHttpServer());
     await broker.consume({ topic: topics.interactionsDlq, groupId: `observer-${randomUUID()}`, eachBatch: async (b) => void dlq.push(...b.messages) });
   });
 
   afterAll(async () => {
     await app?.close();
+    serverErrors?.assertNone();
     await broker.close();
     await publisher.close();
     deployment.dir.remove();
