@@ -19,6 +19,22 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // No app imports another app: shared code goes down into a lib. Only the all-in-one platform
+    // (and the benchmarks, which stand in for it) compose apps.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['apps/platform/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@crm/ingest-api', '@crm/projector', '@crm/query-api', '@crm/relay', '@crm/simulator', '**/apps/*/src/**'], message: 'No app imports another app (and no lib imports an app): move the shared code into a lib.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The dependency rule: the relationship science stays pure (no framework, no I/O, no clock).
     files: ['libs/domain/**/*.ts'],
     ignores: ['libs/domain/**/*.spec.ts'],

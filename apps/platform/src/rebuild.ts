@@ -7,8 +7,7 @@ import { CUSTOMER_STREAM_PREFIX, StoredInteractionEvent } from '@crm/contracts';
 import { toStoredInteractionEvent } from '@crm/event-store';
 import { openEventStore, openReadStore } from '@crm/infrastructure';
 import type { CustomerView } from '@crm/domain';
-import { InteractionMeasuresStore, ProjectedView, ProjectionRunner, RelationshipProjection, createCustomerProjection } from '@crm/projector';
-import { runSegmentation } from '@crm/query-api';
+import { InteractionMeasuresStore, ProjectedView, ProjectionRunner, RelationshipProjection, createCustomerProjection, runSegmentation } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { assertPlatformNotRunning } from './platform-lock';
 

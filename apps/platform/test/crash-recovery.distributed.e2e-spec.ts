@@ -1,5 +1,5 @@
 import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
-import { ProjectedView } from '@crm/projector';
+import { ProjectedView } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { ServiceProcess, spawnService, waitFor } from '@crm/testing';
 import { cleanReplay, distributedEnv, foldedEvents, redisStore, trafficOf, viewsIn } from './distributed-fixture';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, loadConfig } from '@crm/config';
 import { InteractionEvent, sampleEvent } from '@crm/contracts';
 import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
-import { ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projector';
+import { ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projection';
 import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
 import { tempDir } from '@crm/testing';
 

@@ -6,8 +6,8 @@ import { InProcessBroker, InProcessBus, IncomingMessage, MessagePublisher, Outgo
 import { SqliteReadStore } from '@crm/read-store';
 import { tempDir } from '@crm/testing';
 import { KafkaProjector, MAX_REASON_LENGTH, parseStoredEvent, toDeadLetterMessage } from './kafka-projector';
-import { ProjectionRunner } from './projection-runner';
-import { RelationshipProjection } from './relationship.projection';
+import { ProjectionRunner } from '@crm/projection';
+import { RelationshipProjection } from '@crm/projection';
 
 // A validator that throws on one marked event, as class-validator does on input it cannot walk.
 const VALIDATOR_BOMB = 'validator-bomb';

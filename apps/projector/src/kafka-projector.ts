@@ -15,7 +15,7 @@ import {
   parseMessageJson,
 } from '@crm/messaging';
 import type { ViewRecord } from '@crm/read-store';
-import { BatchResult, ProjectedView, ProjectionRunner } from './projection-runner';
+import { BatchResult, ProjectedView, ProjectionRunner } from '@crm/projection';
 
 export interface KafkaProjectorOptions {
   /** @defaultValue 'crm-projector' */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ProjectionModule } from './projection.module';
+import { ProjectionModule } from '@crm/projection';
 import { ProjectorService } from './projector.service';
 
 /** Folds events into customer views. Needs the ports bound by InfrastructureModule. */

@@ -4,11 +4,11 @@ import { EventStore } from '@crm/event-store';
 import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
-import { CustomerProjection } from './customer-projection';
-import { InteractionMeasuresStore } from './interaction-measures.store';
+import { CustomerProjection } from '@crm/projection';
+import { InteractionMeasuresStore } from '@crm/projection';
 import { KafkaProjector } from './kafka-projector';
-import { RelationshipProjection } from './relationship.projection';
-import { BatchResult, ProjectionRunner } from './projection-runner';
+import { RelationshipProjection } from '@crm/projection';
+import { BatchResult, ProjectionRunner } from '@crm/projection';
 
 /**
  * Runs the projection for the life of the app, from the source the transport names:

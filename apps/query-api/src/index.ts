@@ -1,5 +1,4 @@
 export * from './query.module';
-export * from './segmentation/run-segmentation';
 export * from './segmentation/segmentation.service';
 export * from './changes/change-feed';
 export * from './changes/changes.module';

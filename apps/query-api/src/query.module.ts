@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ProjectionModule } from '@crm/projector';
+import { ProjectionModule } from '@crm/projection';
 import { CustomersController } from './http/customers.controller';
 import { ChangesModule } from './changes/changes.module';
 import { MeasuresController } from './measures/measures.controller';

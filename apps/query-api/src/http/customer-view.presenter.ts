@@ -1,5 +1,5 @@
 import type { CustomerView } from '@crm/domain';
-import type { ProjectedView } from '@crm/projector';
+import type { ProjectedView } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 
 /** The view as downstream teams see it: the model without the fold's internal bookkeeping. */

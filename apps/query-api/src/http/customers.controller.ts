@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CustomerView } from '@crm/domain';
 import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
-import { CustomerProjection, ProjectedView } from '@crm/projector';
+import { CustomerProjection, ProjectedView } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { IsOptional, ValidateBy } from 'class-validator';
 import { isOffsetDateTime } from '@crm/contracts/edge';
 import { ApiProblemResponse } from '@crm/infrastructure';
-import { InteractionMeasuresStore } from '@crm/projector';
+import { InteractionMeasuresStore } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { MeasuresResponse } from './measures.response';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
-import { CustomerProjection, RelationshipProjection } from '@crm/projector';
+import { CustomerProjection, RelationshipProjection } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
-import { SegmentsReport, latestSegments, runSegmentation } from './run-segmentation';
+import { SegmentsReport, latestSegments, runSegmentation } from '@crm/projection';
 
 /**
  * Runs the population pass every SEGMENTATION_INTERVAL_SEC (and on demand), one run at a

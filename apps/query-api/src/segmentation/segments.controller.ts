@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponse } from '@crm/infrastructure';
 import { AsOfField, asOfInstant } from '../http/as-of.request.dto';
-import type { SegmentsReport } from './run-segmentation';
+import type { SegmentsReport } from '@crm/projection';
 import { SegmentationService } from './segmentation.service';
 import { SegmentsReportResponse } from './segments.response.dto';
 

@@ -9,7 +9,7 @@ import { ReadStore, SqliteReadStore } from '@crm/read-store';
 import { SegmentationService } from '../segmentation/segmentation.service';
 import { SegmentsController } from '../segmentation/segments.controller';
 import { WinBackController } from './win-back.controller';
-import { storeWinBack } from './win-back.documents';
+import { storeWinBack } from '@crm/projection';
 
 const entries = (reason: string, n: number): WinBackEntry[] =>
   Array.from({ length: n }, (_, i) => ({

@@ -4,7 +4,7 @@ import { ApiProblemResponse, validationProblem } from '@crm/infrastructure';
 import { ReadStore } from '@crm/read-store';
 import { SegmentationService } from '../segmentation/segmentation.service';
 import { ListWinBackRequestDto } from './list-win-back.request.dto';
-import { InvalidWinBackCursorError, WinBackPage, readWinBackPage } from './win-back.documents';
+import { InvalidWinBackCursorError, WinBackPage, readWinBackPage } from '@crm/projection';
 import { WinBackPageResponse } from './win-back.response.dto';
 
 @ApiTags('segments')

@@ -13,9 +13,10 @@ import {
   segmentPopulation,
   transitionsPerDay,
 } from '@crm/domain';
-import type { ProjectedView, RelationshipProjection, ViewSegment } from '@crm/projector';
+import type { ProjectedView, ViewSegment } from '../projection-runner';
+import type { RelationshipProjection } from '../relationship.projection';
 import { ReadStore, ViewRecord } from '@crm/read-store';
-import { storeWinBack } from '../win-back/win-back.documents';
+import { storeWinBack } from './win-back.documents';
 
 /** Name of the document that holds the latest population report. */
 export const SEGMENTS_DOCUMENT = 'segments:latest';

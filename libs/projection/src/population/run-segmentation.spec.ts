@@ -3,10 +3,11 @@ import type { InteractionEventType, SampleOverrides, StoredInteractionEvent } fr
 import { sampleEvent } from '@crm/contracts';
 import { CustomerView, TIERS } from '@crm/domain';
 import { SqliteEventStore } from '@crm/event-store';
-import { ProjectedView, ProjectionRunner, RelationshipProjection } from '@crm/projector';
+import { ProjectedView, ProjectionRunner } from '../projection-runner';
+import { RelationshipProjection } from '../relationship.projection';
 import { ReadStore, SqliteReadStore, ViewCommit, ViewRecord } from '@crm/read-store';
 import { tempDir } from '@crm/testing';
-import { readWinBackPage } from '../win-back/win-back.documents';
+import { readWinBackPage } from './win-back.documents';
 import { CustomerSegment, latestSegments, runSegmentation } from './run-segmentation';
 
 type Record = ViewRecord<ProjectedView<CustomerView>>;

@@ -1,0 +1,11 @@
+// @crm/projection: what every app that folds or serves views shares (conventions.md): the
+// projection contract, the relationship projection, the runner, the measures store and the
+// population pass. Apps compose these; no app imports another app.
+export * from './customer-projection';
+export * from './relationship.projection';
+export * from './create-customer-projection';
+export * from './projection-runner';
+export * from './projection.module';
+export * from './interaction-measures.store';
+export * from './population/run-segmentation';
+export * from './population/win-back.documents';
