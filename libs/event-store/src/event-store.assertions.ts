@@ -1,4 +1,4 @@
-import { ExpectedRevision, NewEvent, WrongExpectedRevisionError } from './event-store.port';
+import { ExpectedRevision, NewEvent, StreamAppend, WrongExpectedRevisionError } from './event-store.port';
 
 // Argument checks every adapter of the port makes before touching its server or file.
 
@@ -58,4 +58,15 @@ export function checkExpectedRevision(streamId: string, expected: ExpectedRevisi
       ok = head === expected;
   }
   if (!ok) throw new WrongExpectedRevisionError(streamId, expected, head ?? 'no_stream');
+}
+
+/** The argument checks of `appendToStream`, for every entry of a multi-stream append. */
+export function assertStreamAppends(appends: readonly StreamAppend[]): void {
+  if (!Array.isArray(appends)) throw new TypeError('appends must be an array');
+  for (const append of appends) {
+    assertStreamId(append?.streamId);
+    if (!Array.isArray(append.events)) throw new TypeError(`events of ${append.streamId} must be an array`);
+    for (const event of append.events) assertNewEvent(event);
+    assertExpectedRevision(append.expectedRevision ?? 'any');
+  }
 }

@@ -64,6 +64,23 @@ export interface AppendOptions {
   expectedRevision?: ExpectedRevision;
 }
 
+/** One stream's part of a multi-stream append: what `appendToStream` would take. */
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  /** @defaultValue 'any' */
+  expectedRevision?: ExpectedRevision;
+}
+
+/**
+ * What became of one stream of a multi-stream append: its AppendResult, or the typed error
+ * `appendToStream` would have thrown (WrongExpectedRevisionError, EventIdConflictError,
+ * EventStoreUnavailableError, ...), in which case none of that stream's events were stored.
+ */
+export type StreamAppendOutcome =
+  | { streamId: string; ok: true; result: AppendResult }
+  | { streamId: string; ok: false; error: EventStoreError };
+
 export interface ReadStreamOptions {
   /** First revision to read (inclusive). @defaultValue 0 */
   fromRevision?: number;
@@ -104,6 +121,21 @@ export abstract class EventStore {
    * one call is stored once; the repeat is reported as a duplicate of the first.
    */
   abstract appendToStream(streamId: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Appends to several streams at once (group commit): each entry is atomic on its own, with
+   * `appendToStream`'s semantics (expected revision, duplicates, id conflicts), and entries are
+   * independent: one entry's failure is its outcome, the others are stored. Entries of the same
+   * stream apply in the given order. One outcome per entry, in the given order; it resolves
+   * only once every stored event is durable. An id stored by an earlier entry of the call for
+   * another stream conflicts like an id stored before.
+   *
+   * Rejects (instead of giving outcomes) on invalid arguments, before anything is written, and
+   * on a failure that is not the port's (a disk or adapter error): the SQLite store then has
+   * stored nothing of the call; a store that appends the streams separately may have stored some,
+   * so retry the whole call with the same event ids (idempotency makes that safe).
+   */
+  abstract appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
 
   /** Throws StreamNotFoundError when the stream has no events. */
   abstract readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;

@@ -9,6 +9,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
+  type StreamAppendOutcome,
 } from '@crm/event-store';
 import { collect, consumeInBackground, waitFor, within } from './async.helpers';
 
@@ -710,6 +711,192 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
           const own = new Set(ids(batch));
           expect(ids(read.filter((e) => own.has(e.eventId)))).toEqual(ids(batch));
         }
+      });
+    });
+
+    describe('appendToStreams (several streams in one call)', () => {
+      const resultOf = (outcome: StreamAppendOutcome | undefined): AppendResult => {
+        if (!outcome?.ok) throw new Error(`expected a stored outcome, got ${String(outcome?.ok === false ? outcome.error : outcome)}`);
+        return outcome.result;
+      };
+      const errorOf = (outcome: StreamAppendOutcome | undefined): EventStoreError => {
+        if (outcome === undefined || outcome.ok) throw new Error('expected a failed outcome');
+        return outcome.error;
+      };
+
+      it('stores every stream, one outcome per entry in the given order, as appendToStream would', async () => {
+        const ns = namespace();
+        const [a, b, c] = [`${ns}-a`, `${ns}-b`, `${ns}-c`];
+        await store.appendToStream(b, newEvents(2));
+        const before = await store.headPosition();
+        const [ea, eb, ec] = [newEvents(3), newEvents(2), newEvents(1)];
+
+        const outcomes = await store.appendToStreams([
+          { streamId: a, events: ea, expectedRevision: 'no_stream' },
+          { streamId: b, events: eb, expectedRevision: 1 },
+          { streamId: c, events: ec },
+        ]);
+
+        expect(outcomes.map((o) => [o.streamId, o.ok])).toEqual([[a, true], [b, true], [c, true]]);
+        const [ra, rb, rc] = outcomes.map(resultOf);
+        expect([ra.streamId, ra.nextExpectedRevision, ra.events.map((e) => e.revision)]).toEqual([a, 2, [0, 1, 2]]);
+        expect([rb.streamId, rb.nextExpectedRevision, rb.events.map((e) => e.revision)]).toEqual([b, 3, [2, 3]]);
+        expect([rc.streamId, rc.nextExpectedRevision, rc.events.map((e) => e.revision)]).toEqual([c, 0, [0]]);
+        for (const [result, events] of [[ra, ea], [rb, eb], [rc, ec]] as const) {
+          expect(ids(result.events)).toEqual(ids(events));
+          expect(result.events.every((e) => !e.duplicate)).toBe(true);
+          expectStrictlyIncreasing([before, ...result.events.map((e) => e.position)]);
+          expect(await collect(store.readStream(result.streamId, { fromRevision: result.events[0].revision }))).toEqual(
+            events.map((event, i) => expect.objectContaining({ eventId: event.eventId, data: event.data, position: result.events[i].position })),
+          );
+        }
+      });
+
+      it('is atomic per stream and independent across streams: a failed check stores none of that stream', async () => {
+        const ns = namespace();
+        const [a, b, c] = [`${ns}-a`, `${ns}-b`, `${ns}-c`];
+        await store.appendToStream(b, newEvents(1));
+        const [ea, eb, ec] = [newEvents(2), newEvents(40), newEvents(2)];
+
+        const outcomes = await store.appendToStreams([
+          { streamId: a, events: ea },
+          { streamId: b, events: eb, expectedRevision: 5 },
+          { streamId: c, events: ec, expectedRevision: 'no_stream' },
+        ]);
+
+        expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+        const wrong = errorOf(outcomes[1]);
+        expect(wrong).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(wrong).toMatchObject({ streamId: b, expected: 5, actual: 0, retriable: true });
+        expect(outcomes[1].streamId).toBe(b);
+        expect(await collect(store.readStream(b))).toHaveLength(1);
+        expect(ids(await collect(store.readStream(a)))).toEqual(ids(ea));
+        expect(ids(await collect(store.readStream(c)))).toEqual(ids(ec));
+        expect(await store.count({ streamPrefix: ns })).toBe(5);
+        // The failed stream's ids were not stored: the same call again with the right revision stores them.
+        const retry = await store.appendToStreams([{ streamId: b, events: eb, expectedRevision: 0 }]);
+        expect(resultOf(retry[0]).events.map((e) => [e.revision, e.duplicate])).toEqual(eb.map((_, i) => [i + 1, false]));
+      });
+
+      it('checks each kind of expected revision per stream', async () => {
+        const ns = namespace();
+        const [exists, fresh, numbered] = [`${ns}-exists`, `${ns}-fresh`, `${ns}-numbered`];
+        await store.appendToStream(exists, newEvents(1));
+        await store.appendToStream(numbered, newEvents(3));
+
+        const outcomes = await store.appendToStreams([
+          { streamId: exists, events: newEvents(1), expectedRevision: 'no_stream' },
+          { streamId: fresh, events: newEvents(1), expectedRevision: 'stream_exists' },
+          { streamId: numbered, events: newEvents(1), expectedRevision: 1 },
+          { streamId: exists, events: newEvents(1), expectedRevision: 'stream_exists' },
+          { streamId: fresh, events: newEvents(1), expectedRevision: 'no_stream' },
+          { streamId: numbered, events: newEvents(1), expectedRevision: 2 },
+        ]);
+
+        expect(outcomes.map((o) => o.ok)).toEqual([false, false, false, true, true, true]);
+        expect(outcomes.slice(0, 3).map((o) => errorOf(o))).toEqual([
+          expect.objectContaining({ streamId: exists, expected: 'no_stream', actual: 0 }),
+          expect.objectContaining({ streamId: fresh, expected: 'stream_exists', actual: 'no_stream' }),
+          expect.objectContaining({ streamId: numbered, expected: 1, actual: 2 }),
+        ]);
+        for (const outcome of outcomes.slice(0, 3)) expect(errorOf(outcome)).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(outcomes.slice(3).map((o) => resultOf(o).nextExpectedRevision)).toEqual([1, 0, 3]);
+      });
+
+      it('applies entries of the same stream in the given order', async () => {
+        const stream = `${namespace()}-s`;
+        const [first, second] = [newEvents(2), newEvents(1)];
+
+        const outcomes = await store.appendToStreams([
+          { streamId: stream, events: first, expectedRevision: 'no_stream' },
+          { streamId: stream, events: second, expectedRevision: 1 },
+        ]);
+
+        expect(outcomes.map((o) => resultOf(o).events.map((e) => e.revision))).toEqual([[0, 1], [2]]);
+        expect(ids(await collect(store.readStream(stream)))).toEqual(ids([...first, ...second]));
+      });
+
+      it('is idempotent: a retried call reports every event a duplicate at its original place, stores nothing, skips the checks', async () => {
+        const ns = namespace();
+        const [a, b] = [`${ns}-a`, `${ns}-b`];
+        const [ea, eb] = [newEvents(2), newEvents(3)];
+        const call = [
+          { streamId: a, events: ea, expectedRevision: 'no_stream' as const },
+          { streamId: b, events: [...eb, eb[0]], expectedRevision: 'no_stream' as const },
+        ];
+        const original = await store.appendToStreams(call);
+        expect(resultOf(original[1]).events.map((e) => [e.revision, e.duplicate])).toEqual([[0, false], [1, false], [2, false], [0, true]]);
+        await store.appendToStream(a, newEvents(1));
+
+        const retry = await store.appendToStreams(call);
+
+        expect(retry).toEqual(
+          original.map((o) => ({ ...o, result: { ...resultOf(o), events: resultOf(o).events.map((e) => ({ ...e, duplicate: true })) } })),
+        );
+        expect(await store.count({ streamPrefix: ns })).toBe(6);
+        expect(ids(await collect(store.readStream(b)))).toEqual(ids(eb));
+      });
+
+      it('fails alone the stream whose id is stored in another stream, before or earlier in the call', async () => {
+        const ns = namespace();
+        const [owner, thief, bystander, sharer, second] = ['owner', 'thief', 'bystander', 'sharer', 'second'].map((s) => `${ns}-${s}`);
+        const taken = newEvent();
+        await store.appendToStream(owner, [taken]);
+        const shared = newEvent();
+        const [thiefEvents, bystanderEvents] = [[...newEvents(5), { ...taken }], newEvents(2)];
+
+        const outcomes = await store.appendToStreams([
+          { streamId: thief, events: thiefEvents },
+          { streamId: bystander, events: bystanderEvents },
+          { streamId: sharer, events: [shared] },
+          { streamId: second, events: [newEvent(), { ...shared }] },
+        ]);
+
+        const conflict = errorOf(outcomes[0]);
+        expect(conflict).toBeInstanceOf(EventIdConflictError);
+        expect(conflict).toMatchObject({ eventId: taken.eventId, existingStreamId: owner, retriable: false });
+        await expectStreamNotFound(thief);
+        expect(ids(await collect(store.readStream(bystander)))).toEqual(ids(bystanderEvents));
+        // The same id for two customers in one call: stored once, for one of them; the other fails.
+        expect(outcomes.slice(2).filter((o) => o.ok)).toHaveLength(1);
+        const loser = outcomes.slice(2).find((o) => !o.ok);
+        expect(errorOf(loser)).toBeInstanceOf(EventStoreError);
+        const holders = (await collect(store.readAll({ streamPrefix: ns }))).filter((e) => e.eventId === shared.eventId);
+        expect(holders.map((e) => e.streamId)).toEqual([outcomes.slice(2).find((o) => o.ok)?.streamId]);
+        // The thief's other events were rolled back with it: they are free.
+        const reuse = await store.appendToStreams([{ streamId: bystander, events: thiefEvents.slice(0, 5) }]);
+        expect(resultOf(reuse[0]).events.every((e) => !e.duplicate)).toBe(true);
+      });
+
+      it('gives positions above the head, increasing within each stream, read back once each in position order, live too', async () => {
+        const ns = namespace();
+        const before = await store.headPosition();
+        const subscription = store.subscribeToAll({ after: before, streamPrefix: ns });
+        const consumer = consumeInBackground(subscription);
+        const appends = Array.from({ length: 12 }, (_, s) => ({ streamId: `${ns}-${s}`, events: newEvents(1 + (s % 4)) }));
+        try {
+          const outcomes = await store.appendToStreams(appends);
+
+          const placed = outcomes.flatMap((o) => resultOf(o).events);
+          for (const outcome of outcomes) expectStrictlyIncreasing([before, ...resultOf(outcome).events.map((e) => e.position)]);
+          expect(new Set(placed.map((e) => e.position)).size).toBe(placed.length);
+          const all = await collect(store.readAll({ after: before, streamPrefix: ns }));
+          expectStrictlyIncreasing(all.map((e) => e.position));
+          expect(all.map((e) => [e.eventId, e.position]).sort()).toEqual(placed.map((e) => [e.eventId, e.position]).sort());
+          await waitFor(() => consumer.items.length >= placed.length, { message: `${placed.length} events live` });
+          expect(consumer.items.map((e) => e.eventId)).toEqual(ids(all));
+        } finally {
+          await subscription.close();
+        }
+        await within(consumer.finished, PROMPT_MS, 'the closed subscription');
+      });
+
+      it('answers an empty call with no outcomes and refuses invalid entries before writing anything', async () => {
+        const ns = namespace();
+        expect(await store.appendToStreams([])).toEqual([]);
+        await expect(store.appendToStreams([{ streamId: `${ns}-ok`, events: newEvents(1) }, { streamId: '', events: newEvents(1) }])).rejects.toThrow(TypeError);
+        await expect(store.appendToStreams([{ streamId: `${ns}-ok`, events: newEvents(1), expectedRevision: -1 }])).rejects.toThrow(RangeError);
+        expect(await store.count({ streamPrefix: ns })).toBe(0);
       });
     });
 

@@ -23,9 +23,12 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
+  type StreamAppendOutcome,
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { appendStreamsConcurrently } from '../append-streams-concurrently';
 import {
   DEFAULT_CLAIM_STREAM_PREFIX,
   EVENT_ID_CLAIMED,
@@ -38,7 +41,7 @@ import {
   type StoredPlace,
 } from './esdb-event-id-claims';
 import { EsdbSubscription } from './esdb-subscription';
-import { assertExpectedRevision, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
+import { assertExpectedRevision, assertStreamAppends, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
 import {
   bigintToSafeNumber,
   checkExpectedRevision,
@@ -73,6 +76,11 @@ export interface EsdbEventStoreOptions {
   claimConcurrency?: number;
   /** Event ids whose stored place is remembered, so retries need no lookup. @defaultValue 10000 */
   placeCacheSize?: number;
+  /**
+   * Streams appended at once by `appendToStreams` (each append also runs up to
+   * `claimConcurrency` claim calls). @defaultValue 8
+   */
+  streamConcurrency?: number;
 }
 
 type Settings = Required<Omit<EsdbEventStoreOptions, 'connectionString'>>;
@@ -83,6 +91,7 @@ const DEFAULTS: Settings = {
   appendDeadlineMs: 10_000,
   claimConcurrency: 32,
   placeCacheSize: 10_000,
+  streamConcurrency: 8,
 };
 
 export { EventIdInFlightError };
@@ -127,12 +136,13 @@ export class EsdbEventStore extends EventStore {
       appendDeadlineMs: options.appendDeadlineMs ?? DEFAULTS.appendDeadlineMs,
       claimConcurrency: options.claimConcurrency ?? DEFAULTS.claimConcurrency,
       placeCacheSize: options.placeCacheSize ?? DEFAULTS.placeCacheSize,
+      streamConcurrency: options.streamConcurrency ?? DEFAULTS.streamConcurrency,
     };
     if (typeof options.connectionString !== 'string' || options.connectionString.length === 0) {
       throw new TypeError('EsdbEventStore.connect needs a connectionString');
     }
     if (settings.claimStreamPrefix.length === 0) throw new RangeError('claimStreamPrefix must not be empty');
-    for (const name of ['claimLeaseMs', 'appendDeadlineMs', 'claimConcurrency', 'placeCacheSize'] as const) {
+    for (const name of ['claimLeaseMs', 'appendDeadlineMs', 'claimConcurrency', 'placeCacheSize', 'streamConcurrency'] as const) {
       assertPositiveInteger(name, settings[name]);
     }
     if (settings.claimLeaseMs <= 2 * settings.appendDeadlineMs) {
@@ -171,6 +181,18 @@ export class EsdbEventStore extends EventStore {
         if (attempt >= MAX_CLAIM_ATTEMPTS) throw new EventIdInFlightError(error.eventId, streamId);
       }
     }
+  }
+
+  /**
+   * EventStoreDB commits each stream append on its own (and groups commits itself), so the
+   * streams are appended concurrently, `streamConcurrency` at a time, each as `appendToStream`.
+   */
+  override async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    this.assertOpen();
+    assertStreamAppends(appends);
+    return appendStreamsConcurrently(appends, this.settings.streamConcurrency, ({ streamId, events, expectedRevision }) =>
+      this.appendToStream(streamId, events, { expectedRevision }),
+    );
   }
 
   override readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {

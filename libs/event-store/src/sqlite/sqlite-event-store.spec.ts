@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { collect, consumeInBackground, eventStoreContract, waitFor, within } from '@crm/testing';
-import { WrongExpectedRevisionError, type ExpectedRevision, type NewEvent } from '../event-store.port';
+import { EventIdConflictError, WrongExpectedRevisionError, type ExpectedRevision, type NewEvent } from '../event-store.port';
 import { SqliteEventStore, SQLITE_EVENT_STORE_FILENAME, type SqliteEventStoreOptions } from './sqlite-event-store';
 
 const tempDirs: string[] = [];
@@ -236,6 +236,77 @@ describe('SqliteEventStore (SQLite specifics)', () => {
       await store.close();
     }
   }, 30_000);
+
+  it('appendToStreams commits every stream in one transaction: positions follow the entries, one commit', async () => {
+    const dataDir = await freshDir();
+    const store = open(dataDir, { pollIntervalMs: 60_000 });
+    // Another connection counts the commits: WAL frames are written only at commit.
+    const observer = new Database(join(dataDir, SQLITE_EVENT_STORE_FILENAME));
+    try {
+      await store.appendToStream('customer-0', newEvents(1));
+      const before = await store.headPosition();
+      const dataVersion = () => observer.pragma('data_version', { simple: true }) as number;
+      const versionBefore = dataVersion();
+      const subscription = store.subscribeToAll({ after: before });
+      const consumer = consumeInBackground(subscription);
+
+      const outcomes = await store.appendToStreams(
+        Array.from({ length: 50 }, (_, s) => ({ streamId: `customer-${s + 1}`, events: newEvents(2) })),
+      );
+
+      const positions = outcomes.flatMap((o) => (o.ok ? o.result.events.map((e) => e.position) : []));
+      expect(positions).toEqual(Array.from({ length: 100 }, (_, i) => before + 1 + i));
+      // data_version moves by one per commit of another connection.
+      expect(dataVersion()).toBe(versionBefore + 1);
+      await waitFor(() => consumer.items.length === 100, { timeoutMs: 1000, message: 'woken by the group commit' });
+      await subscription.close();
+    } finally {
+      observer.close();
+      await store.close();
+    }
+  });
+
+  it('appendToStreams: a second instance on the same file sees the events through its polling', async () => {
+    const dataDir = await freshDir();
+    const writer = open(dataDir);
+    const reader = open(dataDir, { pollIntervalMs: 20 });
+    try {
+      const subscription = reader.subscribeToAll();
+      const consumer = consumeInBackground(subscription);
+      const [a, b] = [newEvents(2), newEvents(3)];
+      const outcomes = await writer.appendToStreams([
+        { streamId: 'customer-a', events: a },
+        { streamId: 'customer-b', events: b, expectedRevision: 0 },
+      ]);
+      expect(outcomes.map((o) => o.ok)).toEqual([true, false]);
+      await waitFor(() => consumer.items.length === 2, { timeoutMs: 2000, message: 'polled group commit' });
+      expect(consumer.items.map((e) => e.eventId)).toEqual(a.map((e) => e.eventId));
+      // And the other instance checks against it.
+      const retry = await reader.appendToStreams([{ streamId: 'customer-b', events: [a[0]] }]);
+      expect(retry[0].ok === false && retry[0].error).toBeInstanceOf(EventIdConflictError);
+      await subscription.close();
+      await within(consumer.finished, 1000, 'the closed subscription');
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
+  it('appendToStreams: a failure that is not a store error stores nothing of the call and rejects it', async () => {
+    const store = open(await freshDir());
+    try {
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      const call = store.appendToStreams([
+        { streamId: 'customer-1', events: newEvents(3) },
+        { streamId: 'customer-2', events: [{ eventId: randomUUID(), type: 'T', data: circular }] },
+      ]);
+      await expect(call).rejects.toThrow(TypeError);
+      expect(await store.count()).toBe(0);
+      await expect(store.appendToStreams([{ streamId: 'customer-1', events: newEvents(1) }])).resolves.toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('an empty append only checks the expected revision', async () => {
     const store = open(await freshDir());

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import {
   EventIdConflictError,
   EventStore,
+  EventStoreError,
   StreamNotFoundError,
   type AppendedEvent,
   type AppendOptions,
@@ -14,12 +15,14 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
+  type StreamAppendOutcome,
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
 import { EVENT_COLUMNS, PREFIX_FILTER, SCHEMA_SQL } from './sqlite-event-store.schema';
 import { SqliteSubscription } from './sqlite-subscription';
-import { assertExpectedRevision, checkExpectedRevision, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
+import { assertExpectedRevision, assertStreamAppends, checkExpectedRevision, assertMaxCount, assertNewEvent, assertNonNegativeInteger, assertPosition, assertPositiveInteger, assertStreamId } from '../event-store.assertions';
 
 /** Exactly one of `dataDir` / `filename` must be given. */
 export interface SqliteEventStoreOptions {
@@ -98,6 +101,10 @@ export class SqliteEventStore extends EventStore {
     (streamId: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult & { written: number }
   >;
 
+  private readonly appendStreamsTransaction: Database.Transaction<
+    (appends: readonly StreamAppend[]) => { outcomes: StreamAppendOutcome[]; written: number }
+  >;
+
   private constructor(
     private readonly db: Database.Database,
     private readonly settings: Required<Omit<SqliteEventStoreOptions, 'dataDir' | 'filename'>>,
@@ -131,6 +138,7 @@ export class SqliteEventStore extends EventStore {
     this.appendTransaction = db.transaction((streamId, events, expected) =>
       this.appendInTransaction(streamId, events, expected),
     );
+    this.appendStreamsTransaction = db.transaction((appends) => this.appendStreamsInTransaction(appends));
   }
 
   /** Opens (creating if needed) the database and its schema. Synchronous: SQLite opens a local file. */
@@ -189,6 +197,20 @@ export class SqliteEventStore extends EventStore {
     const { written, ...result } = this.appendTransaction.immediate(streamId, events, expected);
     if (written > 0) this.appended.emit(APPENDED);
     return result;
+  }
+
+  /**
+   * One transaction (one commit, one fsync) for every entry; each entry runs in a savepoint of
+   * its own, so a failed check rolls back that entry alone. Entries apply in the given order,
+   * so positions follow it.
+   */
+  override async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    this.assertOpen();
+    assertStreamAppends(appends);
+    if (appends.length === 0) return [];
+    const { outcomes, written } = this.appendStreamsTransaction.immediate(appends);
+    if (written > 0) this.appended.emit(APPENDED);
+    return outcomes;
   }
 
   override readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -311,6 +333,24 @@ export class SqliteEventStore extends EventStore {
       // Let timers and I/O run between pages of a long read.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  private appendStreamsInTransaction(appends: readonly StreamAppend[]): { outcomes: StreamAppendOutcome[]; written: number } {
+    let written = 0;
+    const outcomes = appends.map(({ streamId, events, expectedRevision }): StreamAppendOutcome => {
+      try {
+        // Called inside the outer transaction, better-sqlite3 runs it as a SAVEPOINT and rolls
+        // back to it when it throws.
+        const { written: count, ...result } = this.appendTransaction(streamId, events, expectedRevision ?? 'any');
+        written += count;
+        return { streamId, ok: true, result };
+      } catch (error) {
+        // Anything but the port's own failures (a disk error) fails the whole call: nothing is stored.
+        if (!(error instanceof EventStoreError)) throw error;
+        return { streamId, ok: false, error };
+      }
+    });
+    return { outcomes, written };
   }
 
   private appendInTransaction(
