@@ -7,18 +7,19 @@
 import { RATING_CONTEXTS, StoredInteractionEvent } from '@crm/contracts';
 import { CustomerMismatchError, InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
-import type { CustomerView, EventFact, LoyalTrait } from './customer-view.types';
+import { EventFact, compareFacts, fromLegacyFact, isLegacyLog, toFact } from '../fold/event-fact';
+import { step } from '../fold/fold-step';
+import { advance } from '../time-rules/wakes';
+import type { CustomerView, LoyalTrait } from './customer-view.types';
 import { initialView } from './customer-view.initial';
-import { advance, step } from './customer-view.rules';
-import { finalize, finalizeAfter } from './customer-view.summary';
-import { compareFacts, toFact } from './event-fact';
+import { finalize, finalizeAfter } from './customer-view.read-outs';
 import { copyOwn } from './own-keys';
 
 // The applied ids are the log's ids. A redelivered stored event has the same key
 // (occurredAt, position, eventId) as its first delivery, so it never lands on the fast path
 // (key after the last applied); only events at or before the last key need the id scan.
 function hasApplied(log: readonly EventFact[], id: string): boolean {
-  for (let i = log.length - 1; i >= 0; i--) if (log[i].id === id) return true;
+  for (let i = log.length - 1; i >= 0; i--) if (log[i].eventId === id) return true;
   return false;
 }
 
@@ -26,9 +27,9 @@ function isAfterLast(view: CustomerView, fact: EventFact): boolean {
   const clock = view.state.clockMs;
   // The clock is never before the last applied fact, so a later instant needs no look at it
   // (it is usually cold in the cache: the customer's previous event was long ago).
-  if (fact.t > clock && view.eventCount > 0) return true;
+  if (fact.occurredAtMs > clock && view.eventCount > 0) return true;
   const last = view.log[view.log.length - 1];
-  return last === undefined || (compareFacts(last, fact) < 0 && fact.t >= clock);
+  return last === undefined || (compareFacts(last, fact) < 0 && fact.occurredAtMs >= clock);
 }
 
 /** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
@@ -73,15 +74,26 @@ function checkCustomer(view: CustomerView, event: StoredInteractionEvent): void 
   if (event.customerId !== view.customerId) throw new CustomerMismatchError(view.customerId, event.customerId, event.eventId);
 }
 
+const readableLog = (log: readonly EventFact[]): EventFact[] => log.map((f) => fromLegacyFact(f as unknown as Record<string, unknown>));
+
+/** A view stored with the facts' short field names gets the readable ones (nothing else differs). */
+function upgradeLog(view: CustomerView): void {
+  if (isLegacyLog(view.log)) view.log = readableLog(view.log);
+}
+
+/** The same, as a copy (the pure paths never change the view they are given). */
+const withReadableLog = (view: CustomerView): CustomerView => (isLegacyLog(view.log) ? { ...view, log: readableLog(view.log) } : view);
+
 /**
  * Applies one event to `view`, mutating it (the projector's hot path: it owns the view it
  * loaded). Returns false when the event was already applied (nothing changed).
  */
 export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): boolean {
   checkCustomer(view, event);
+  upgradeLog(view);
   const fact = toFact(event);
   const inOrder = isAfterLast(view, fact);
-  const applied = !inOrder && hasApplied(view.log, fact.id);
+  const applied = !inOrder && hasApplied(view.log, fact.eventId);
   if (needsRefold(view, policy)) {
     // A new policy is a reason to replay: re-fold everything under it.
     const log = applied ? view.log : insertSorted(view.log, fact);
@@ -92,7 +104,7 @@ export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent,
   if (inOrder) {
     const trustBefore = view.trust.stage;
     step(view, fact, policy);
-    finalizeAfter(view, policy, fact.k, trustBefore);
+    finalizeAfter(view, policy, fact.type, trustBefore);
     return true;
   }
   Object.assign(view, replay(view.customerId, insertSorted(view.log, fact), policy, view.state.clockMs));
@@ -188,11 +200,14 @@ export function cloneView(view: CustomerView): CustomerView {
 /** Pure: returns a new view with the event applied, or the same view when it was already applied. */
 export function evolve(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): CustomerView {
   checkCustomer(view, event);
+  view = withReadableLog(view);
   if (view.policyVersion === policy.policyVersion) {
     const t = Date.parse(event.occurredAt);
     const last = view.log[view.log.length - 1];
     // Only an event not after the last applied one can be a redelivery.
-    const maybeApplied = last !== undefined && (t < last.t || (t === last.t && event.position <= last.p) || t < view.state.clockMs);
+    const maybeApplied =
+      last !== undefined &&
+      (t < last.occurredAtMs || (t === last.occurredAtMs && event.position <= last.position) || t < view.state.clockMs);
     if (maybeApplied && hasApplied(view.log, event.eventId)) return view;
   }
   // A view to re-fold is replaced whole (top-level fields), so a shallow copy protects the original.
@@ -210,8 +225,9 @@ export function evaluate(view: CustomerView, asOf: string, policy: RelationshipP
   const at = Date.parse(asOf);
   if (!Number.isFinite(at)) throw new InvalidEventError('(evaluate)', `asOf is not a date: ${asOf}`);
   if (view.eventCount === 0) return view.policyVersion === policy.policyVersion ? view : initialView(view.customerId, policy);
+  view = withReadableLog(view);
   if (needsRefold(view, policy) || at < view.state.clockMs) {
-    return replay(view.customerId, view.log.filter((f) => f.t <= at), policy, at);
+    return replay(view.customerId, view.log.filter((f) => f.occurredAtMs <= at), policy, at);
   }
   const next = cloneView(view);
   advance(next, at, policy);
@@ -229,8 +245,8 @@ export function foldEvents(
   for (const event of events) {
     if (event.customerId !== customerId) throw new CustomerMismatchError(customerId, event.customerId, event.eventId);
     const fact = toFact(event);
-    const seen = byId.get(fact.id);
-    if (seen === undefined || compareFacts(fact, seen) < 0) byId.set(fact.id, fact);
+    const seen = byId.get(fact.eventId);
+    if (seen === undefined || compareFacts(fact, seen) < 0) byId.set(fact.eventId, fact);
   }
   return replay(customerId, [...byId.values()].sort(compareFacts), policy, null);
 }

@@ -1,8 +1,12 @@
 /**
- * The view of one customer (docs/relationship-model.md §2–§5). JSON-serialisable: plain objects,
- * arrays, numbers, strings, booleans and null only, so a read store can keep it as a document.
+ * The published view of one customer (docs/relationship-model.md §2–§5): what the API, the views
+ * topic and the tests show. JSON-serialisable: plain objects, arrays, numbers, strings, booleans
+ * and null only, so a read store can keep it as a document. The fold's own bookkeeping (`state`,
+ * `log`) is typed in ../fold/fold-state.types.ts.
  */
 import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingContext, RatingScale } from '@crm/contracts';
+import type { EventFact } from '../fold/event-fact';
+import type { CustomerViewState } from '../fold/fold-state.types';
 import type { LifecycleStage, LoyaltyFormationStage, TrustStage } from '../policy';
 
 /** What caused a lifecycle/trust change that no event caused: a time rule firing at its instant. */
@@ -138,68 +142,6 @@ export interface CurrencyTotals {
   purchases: number;
   purchaseValue: number;
   refundValue: number;
-}
-
-/**
- * One applied event, compact: everything a re-fold needs, nothing personal.
- * `id` eventId, `t` occurredAt epoch ms, `at` occurredAt as published, `p` global position.
- */
-export type EventFact = {
-  id: string;
-  t: number;
-  at: string;
-  p: number;
-} & (
-  | { k: 'CustomerRegistered'; ch: string }
-  | { k: 'ContactLogged'; dir: 'inbound' | 'outbound'; out: string; s: number | null; cid: string | null; fu: string | null }
-  | { k: 'PurchaseMade'; o: string; a: number; c: string; cat: string }
-  | { k: 'PurchaseRefunded'; o: string; a: number; c: string }
-  | { k: 'ComplaintFiled'; cid: string; sev: ComplaintSeverity; cat: ComplaintCategory }
-  | { k: 'ComplaintResolved'; cid: string; sla: boolean | null; acc: boolean }
-  // `ctx` may be missing in a log written before contexts were kept: such a rating counts only overall.
-  | { k: 'SatisfactionRated'; sc: number; scale: RatingScale; rl: number | null; ctx: RatingContext }
-  | { k: 'ReferralMade'; ref: string | null }
-  | { k: 'CompetitorOfferDeclined'; comp: string }
-  | { k: 'RelationshipEnded'; r: ChurnReason }
-);
-
-/** Running tallies the rules need; kept so that the fast path never rescans the log. */
-export interface CustomerViewState {
-  /** Instant (epoch ms) up to which time rules have been applied: max(last event, last evaluate). */
-  clockMs: number;
-  firstSeenMs: number;
-  /** Start of the current relationship episode: first purchase, or the last win-back. */
-  episodeStartMs: number | null;
-  episodePurchases: number;
-  /** Largest gap between consecutive purchases of the current episode. */
-  episodeMaxGapMs: number;
-  firstPurchaseMs: number | null;
-  /** occurredAt (epoch ms) of every purchase, ascending: the compact purchase history the windows search. */
-  purchaseTimes: number[];
-  /** Amount of each purchase in the view currency (0 for another currency), parallel to purchaseTimes. */
-  purchaseValues: number[];
-  lastPurchaseMs: number | null;
-  trustSinceMs: number;
-  /** Interactions counted for knowledge-based trust since the trust epoch (first seen or last violation). */
-  trustInteractions: number;
-  trustFirstInteractionMs: number | null;
-  trustLastInteractionMs: number | null;
-  ratingSum: number;
-  /** Sum of the normalised ratings per rating context (counts are in satisfaction.byContext). */
-  contextRatingSums: Record<RatingContext, number>;
-  /** Last 2 × trendWindow normalised ratings, oldest first. */
-  recentRatings: number[];
-  positiveSignals: number;
-  negativeSignals: number;
-  neutralSignals: number;
-  /** Purchases per product category; keys are publisher input (read and write them with own-keys.ts). */
-  categories: Record<string, number>;
-  repeatChoices: number;
-  purchasesAfterComplaint: number;
-  refundedOrders: string[];
-  pendingFollowUps: string[];
-  /** Resolved complaints still inside the refund-violation window. */
-  recentlyResolved: { complaintId: string; resolvedMs: number; violated: boolean }[];
 }
 
 export interface CustomerView {

@@ -1,7 +1,7 @@
 import { InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
 import type { CustomerView } from './customer-view.types';
-import { DAY_MS } from './event-fact';
+import { DAY_MS } from '../fold/event-fact';
 
 /** What the population pass (BG/NBD, Gamma-Gamma, tiers) needs from one customer. */
 export interface RfmSummary {
@@ -33,23 +33,23 @@ export function rfmSummary(view: CustomerView, asOf: string, policy: Relationshi
   let first: number | null = null;
   let last = 0;
   for (const f of view.log) {
-    if (f.t > at) break;
-    if (f.k === 'PurchaseMade') {
-      const amount = f.c === view.currency ? f.a : 0;
-      const day = Math.floor(f.t / DAY_MS);
+    if (f.occurredAtMs > at) break;
+    if (f.type === 'PurchaseMade') {
+      const amount = f.currency === view.currency ? f.amount : 0;
+      const day = Math.floor(f.occurredAtMs / DAY_MS);
       if (days.length === 0 || days[days.length - 1] !== day) {
         days.push(day);
         dayValues.push(0);
         // t_x is the time of the last repeat transaction: the first purchase of the last purchase day.
-        last = f.t;
+        last = f.occurredAtMs;
       }
       dayValues[dayValues.length - 1] += amount;
-      first ??= f.t;
+      first ??= f.occurredAtMs;
       historicalValue += amount;
-      if (f.t > windowFrom) value365 += amount;
-    } else if (f.k === 'PurchaseRefunded' && f.c === view.currency) {
-      historicalValue -= f.a;
-      if (f.t > windowFrom) value365 -= f.a;
+      if (f.occurredAtMs > windowFrom) value365 += amount;
+    } else if (f.type === 'PurchaseRefunded' && f.currency === view.currency) {
+      historicalValue -= f.amount;
+      if (f.occurredAtMs > windowFrom) value365 -= f.amount;
     }
   }
   if (first === null) return { customerId: view.customerId, x: 0, tx: 0, T: 0, zbar: 0, value365, historicalValue };

@@ -25,8 +25,8 @@
  * key (own-keys.ts), so `constructor` or `__proto__` are ordinary ids, also after JSON.parse.
  */
 import type { ComplaintSeverity, StoredInteractionEvent } from '@crm/contracts';
-import { resolvedWithinSla, slaDeadlineMs } from '../customer/complaint-sla';
-import { parseInstant } from '../customer/event-fact';
+import { resolvedWithinSla, slaDeadlineMs } from '../trust/complaint-sla';
+import { parseInstant } from '../fold/event-fact';
 import { getOwn } from '../customer/own-keys';
 import { DEFAULT_POLICY, RelationshipPolicy } from '../policy';
 import { utcDayOf } from './utc-day';

@@ -1,4 +1,4 @@
-import type { EventFact } from '../customer/customer-view.types';
+import type { EventFact } from '../fold/event-fact';
 import { activePeriods, retentionSeries } from './retention';
 import { DEFAULT_SEGMENTS_POLICY } from './segmentation.policy';
 
@@ -8,12 +8,14 @@ const DAY = 86_400_000;
 const ago = (days: number) => AT - days * DAY;
 let n = 0;
 const fact = (t: number, k: 'PurchaseMade' | 'ContactLogged' | 'RelationshipEnded'): EventFact => {
-  const base = { id: `e${++n}`, t, at: new Date(t).toISOString(), p: n };
-  if (k === 'PurchaseMade') return { ...base, k, o: `o${n}`, a: 1000, c: 'EUR', cat: 'books' };
-  if (k === 'ContactLogged') return { ...base, k, dir: 'inbound', out: 'resolved', s: null, cid: null, fu: null };
-  return { ...base, k, r: 'price' };
+  const base = { eventId: `e${++n}`, occurredAtMs: t, occurredAt: new Date(t).toISOString(), position: n };
+  if (k === 'PurchaseMade') return { ...base, type: k, orderId: `o${n}`, amount: 1000, currency: 'EUR', productCategory: 'books' };
+  if (k === 'ContactLogged') {
+    return { ...base, type: k, direction: 'inbound', outcome: 'resolved', sentiment: null, contactId: null, followUpOf: null };
+  }
+  return { ...base, type: k, reason: 'price' };
 };
-const log = (...facts: EventFact[]) => ({ log: facts.sort((a, b) => a.t - b.t) });
+const log = (...facts: EventFact[]) => ({ log: facts.sort((a, b) => a.occurredAtMs - b.occurredAtMs) });
 const policy = { periodDays: 30, periods: 3, activity: 'purchase' as const };
 
 describe('activePeriods (periods of 30 days ending at asOf: k = (asOf − (k+1)·30d, asOf − k·30d])', () => {

@@ -43,11 +43,11 @@ export function activePeriods(view: Pick<CustomerView, 'log'>, asOf: string, pol
   const seen = new Set<number>();
   for (let i = view.log.length - 1; i >= 0; i--) {
     const fact = view.log[i];
-    if (fact.t > at) continue;
-    if (fact.t <= since) break; // the log is in occurredAt order
-    const counts = policy.activity === 'purchase' ? fact.k === 'PurchaseMade' : fact.k !== 'RelationshipEnded';
+    if (fact.occurredAtMs > at) continue;
+    if (fact.occurredAtMs <= since) break; // the log is in occurredAt order
+    const counts = policy.activity === 'purchase' ? fact.type === 'PurchaseMade' : fact.type !== 'RelationshipEnded';
     if (!counts) continue;
-    seen.add(Math.max(0, Math.ceil((at - fact.t) / length) - 1));
+    seen.add(Math.max(0, Math.ceil((at - fact.occurredAtMs) / length) - 1));
   }
   return [...seen].filter((k) => k <= oldest).sort((a, b) => a - b);
 }

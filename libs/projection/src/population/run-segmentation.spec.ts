@@ -83,7 +83,7 @@ describe('runSegmentation on the embedded read store', () => {
         }
       }
       expect(before.TWO.view.state.eventCount).toBe(2);
-      expect(before.FUTURE.view.state.log.map((f) => f.at)).toEqual(['2026-03-01T10:00:00Z', '2027-01-01T10:00:00Z']);
+      expect(before.FUTURE.view.state.log.map((f) => f.occurredAt)).toEqual(['2026-03-01T10:00:00Z', '2027-01-01T10:00:00Z']);
     });
 
     it('evaluates the segment as of asOf even so (events after asOf do not count)', async () => {

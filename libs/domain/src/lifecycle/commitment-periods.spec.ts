@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { DEFAULT_POLICY, RelationshipPolicy } from '../policy';
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { evaluate, evolve, foldEvents } from './customer-view.evolve';
-import type { CustomerView } from './customer-view.types';
-import { CustomerEvents, day, given, live, stagesOf } from './testing/customer-events.test-helper';
+import { evaluate, evolve, foldEvents } from '../customer/customer-view.evolve';
+import type { CustomerView } from '../customer/customer-view.types';
+import { CustomerEvents, day, given, live, stagesOf } from '../customer/testing/customer-events.test-helper';
 
 const SECOND = 1000;
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { COMPLAINT_SEVERITIES, ComplaintSeverity } from '@crm/contracts';
 import { DEFAULT_POLICY } from '../policy';
-import { evaluate, evolve } from './customer-view.evolve';
-import { CustomerEvents, day, given, live } from './testing/customer-events.test-helper';
+import { evaluate, evolve } from '../customer/customer-view.evolve';
+import { CustomerEvents, day, given, live } from '../customer/testing/customer-events.test-helper';
 
 const SECOND = 1000;
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY } from '../policy';
-import { CustomerEvents, day, given, stagesOf } from './testing/customer-events.test-helper';
+import { CustomerEvents, day, given, stagesOf } from '../customer/testing/customer-events.test-helper';
 
 const SECOND = 1000;
 const DAY = 86_400_000;

@@ -5,7 +5,7 @@
  */
 import type { RatingScale } from '@crm/contracts';
 import type { NpsPolicy } from '../policy';
-import type { NpsClass, SatisfactionLevel } from './customer-view.types';
+import type { NpsClass, SatisfactionLevel } from '../customer/customer-view.types';
 
 export const SATISFACTION_LABELS: Record<RatingScale, readonly { zh: string; en: string }[]> = {
   5: [

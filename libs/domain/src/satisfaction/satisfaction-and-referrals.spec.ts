@@ -1,8 +1,8 @@
 import type { RatingContext, StoredInteractionEvent } from '@crm/contracts';
 import { DEFAULT_POLICY } from '../policy';
-import { evaluate, evolve, foldEvents } from './customer-view.evolve';
-import { toFact } from './event-fact';
-import { CustomerEvents, day, given, live } from './testing/customer-events.test-helper';
+import { evaluate, evolve, foldEvents } from '../customer/customer-view.evolve';
+import { toFact } from '../fold/event-fact';
+import { CustomerEvents, day, given, live } from '../customer/testing/customer-events.test-helper';
 
 function rated(c: CustomerEvents, at: string, score: number, context: RatingContext, scale: 5 | 7 = 5): StoredInteractionEvent {
   return c.event('SatisfactionRated', at, { score, scale, context });
@@ -44,7 +44,7 @@ describe('satisfaction by rating context', () => {
     const c = new CustomerEvents('C-ctx-late');
     const onTime = [rated(c, day(5), 5, 'survey'), rated(c, day(6), 3, 'purchase')];
     const late = rated(c, day(1), 1, 'contact');
-    expect(toFact(late)).toMatchObject({ k: 'SatisfactionRated', ctx: 'contact' });
+    expect(toFact(late)).toMatchObject({ type: 'SatisfactionRated', context: 'contact' });
     const liveView = live('C-ctx-late', [...onTime, late]);
     // The late rating re-folded the view from its compact log.
     expect(liveView).toEqual(foldEvents('C-ctx-late', [late, ...onTime], DEFAULT_POLICY));
@@ -62,7 +62,7 @@ describe('satisfaction by rating context', () => {
     const old = JSON.parse(JSON.stringify(view));
     delete old.satisfaction.byContext;
     delete old.state.contextRatingSums;
-    for (const f of old.log) delete f.ctx;
+    for (const f of old.log) delete f.context;
     const next = evolve(old, rated(c, day(1), 1, 'contact'), DEFAULT_POLICY);
     expect(next.satisfaction.ratings).toBe(2);
     expect(next.satisfaction.byContext.survey).toEqual({ ratings: 0, average: null });
@@ -82,7 +82,7 @@ describe('referral links', () => {
       { customerId: 'C-b', eventId: first.eventId, occurredAt: day(3) },
       { customerId: 'C-a', eventId: events[0].eventId, occurredAt: day(5) },
     ]);
-    expect(toFact(first)).toMatchObject({ k: 'ReferralMade', ref: 'C-b' });
+    expect(toFact(first)).toMatchObject({ type: 'ReferralMade', referredCustomerId: 'C-b' });
   });
 
   it('a late referral re-folds into its place, and the list survives a JSON round trip', () => {

@@ -9,7 +9,7 @@
  */
 import type { ComplaintSeverity } from '@crm/contracts';
 import type { RelationshipPolicy } from '../policy';
-import { DAY_MS } from './event-fact';
+import { DAY_MS } from '../fold/event-fact';
 
 /** The last instant (epoch ms) at which a resolution is within the policy SLA. */
 export function slaDeadlineMs(filedMs: number, severity: ComplaintSeverity, policy: RelationshipPolicy): number {

@@ -1,0 +1,2 @@
+export type { CustomerViewState } from './fold-state.types';
+export { EventFact, EventFactType, compareFacts, toFact } from './event-fact';

@@ -1,0 +1,1 @@
+export { SATISFACTION_LABELS, normaliseScore, satisfactionLevel, npsClass } from './satisfaction.scale';

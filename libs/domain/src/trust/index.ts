@@ -1,0 +1,1 @@
+export { slaDeadlineMs, slaBreachMs, resolvedWithinSla } from './complaint-sla';
