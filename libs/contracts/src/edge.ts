@@ -5,4 +5,5 @@ export * from './dto';
 export * from './validation/violation';
 export * from './validation/json-depth';
 export * from './validation/validate-interaction-event';
+export * from './validation/validate-with-json-schema';
 export * from './schema/json-schema';

@@ -3,7 +3,9 @@ import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { EVENT_TYPES, InteractionEventType } from '../event-types';
 import { sampleEvent } from '../samples';
-import { validateInteractionEvent } from '../validation/validate-interaction-event';
+import { MAX_JSON_DEPTH } from '../validation/json-depth';
+import { ValidationResult, validateInteractionEvent } from '../validation/validate-interaction-event';
+import { validateWithJsonSchema } from '../validation/validate-with-json-schema';
 import { JSON_SCHEMA_DIALECT, JsonSchema, allJsonSchemas, jsonSchemaFor } from './json-schema';
 
 type Json = { [key: string]: unknown };
@@ -23,13 +25,25 @@ function schemaAccepts(body: unknown): boolean {
 
 const sample = (type: InteractionEventType): Json & { data: Json } => JSON.parse(JSON.stringify(sampleEvent(type)));
 
+const violatedPaths = (result: ValidationResult) => (result.ok ? [] : result.violations.map((v) => v.path).sort());
+
+/**
+ * class-validator (validateInteractionEvent), the served schemas compiled as a publisher would
+ * (ajv-formats) and the Kafka edge's compiled validator (validateWithJsonSchema) give one
+ * verdict; the two validators also return the same clean event or name the same fields.
+ */
 function expectSameVerdict(body: unknown, expected?: boolean) {
-  const ours = validateInteractionEvent(body).ok;
+  const http = validateInteractionEvent(body);
   const schema = schemaAccepts(body);
-  if (ours !== schema) {
-    throw new Error(`validator says ${ours}, JSON Schema says ${schema} for ${JSON.stringify(body)}`);
+  const edge = validateWithJsonSchema(body);
+  if (http.ok !== schema || http.ok !== edge.ok) {
+    throw new Error(`validator says ${http.ok}, JSON Schema says ${schema}, validateWithJsonSchema says ${edge.ok} for ${JSON.stringify(body)}`);
   }
-  if (expected !== undefined) expect(ours).toBe(expected);
+  if (http.ok && edge.ok) expect(edge.event).toEqual(http.event);
+  else if (JSON.stringify(violatedPaths(edge)) !== JSON.stringify(violatedPaths(http))) {
+    throw new Error(`validator names ${violatedPaths(http).join(', ')}, validateWithJsonSchema ${violatedPaths(edge).join(', ')} for ${JSON.stringify(body)}`);
+  }
+  if (expected !== undefined) expect(http.ok).toBe(expected);
 }
 
 const set = (field: string, value: unknown): Mutation => ({ label: `${field} = ${JSON.stringify(value)?.slice(0, 40)}`, apply: (e) => (e[field] = value) });
@@ -232,6 +246,131 @@ describe('JSON Schemas agree with validateInteractionEvent', () => {
         expectSameVerdict(event);
       }),
       { numRuns: 3000, seed: 20260314 },
+    );
+  });
+});
+
+describe('validateWithJsonSchema (the Kafka edge) agrees on the hostile cases the HTTP path rejects', () => {
+  // Keys class-transformer skips because the DTO instance inherits a member of that name.
+  const PROTOTYPE_MEMBER_NAMES = [
+    'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString',
+    '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'constructor', '__proto__',
+  ];
+  /** As JSON.parse gives it: the key an own property, first, even `__proto__`. */
+  const withKey = (object: Json, key: string, value: unknown = 1) => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}, ${JSON.stringify(object).slice(1)}`) as Json;
+
+  it.each(PROTOTYPE_MEMBER_NAMES)('rejects an unknown field named %s on the envelope and in data, naming it', (key) => {
+    for (const value of [1, { admin: true }, null]) {
+      const onEnvelope = withKey(sample('PurchaseMade'), key, value);
+      expectSameVerdict(onEnvelope, false);
+      expect(validateWithJsonSchema(onEnvelope)).toEqual({ ok: false, violations: [{ path: key, messages: [`property ${key} should not exist`] }] });
+      const inData = sample('PurchaseMade');
+      inData.data = withKey(inData.data, key, value);
+      expectSameVerdict(inData, false);
+      expect(validateWithJsonSchema(inData)).toEqual({ ok: false, violations: [{ path: `data.${key}`, messages: [`property ${key} should not exist`] }] });
+    }
+  });
+
+  it.each(PROTOTYPE_MEMBER_NAMES)('rejects a type named %s as unknown', (type) => {
+    const event = { ...sample('PurchaseMade'), type };
+    expectSameVerdict(event, false);
+    expect(validateWithJsonSchema(event)).toMatchObject({ ok: false, unknownType: type, violations: [{ path: 'type' }] });
+  });
+
+  it('does not take a JSON __proto__ key as the prototype: an envelope that inherits nothing is still checked field by field', () => {
+    const event = JSON.parse(`{"__proto__": ${JSON.stringify(sample('PurchaseMade'))}}`) as Json;
+    expectSameVerdict(event, false);
+    expect(validateWithJsonSchema(event).ok).toBe(false);
+  });
+
+  const nested = (levels: number, leaf: unknown = 'x', array = false) => {
+    let value = leaf;
+    for (let i = 0; i < levels; i++) value = array ? [value] : { a: value };
+    return value;
+  };
+
+  it.each([
+    ['data.productId', (event: Json & { data: Json }, deep: unknown) => (event.data.productId = deep)],
+    ['an unknown envelope field', (event: Json & { data: Json }, deep: unknown) => (event.extra = deep)],
+    ['an unknown data field', (event: Json & { data: Json }, deep: unknown) => (event.data.extra = deep)],
+    ['data itself', (event: Json & { data: Json }, deep: unknown) => (event.data = deep as Json)],
+  ])('rejects 20,000 levels of nesting in %s without a stack overflow, naming the same path', (_label, put) => {
+    for (const array of [false, true]) {
+      const event = sample('PurchaseMade');
+      put(event, nested(20_000, 'x', array));
+      expectSameVerdict(event, false);
+      expect(validateWithJsonSchema(event)).toEqual(validateInteractionEvent(event));
+    }
+  });
+
+  it.each([MAX_JSON_DEPTH - 3, MAX_JSON_DEPTH - 2, MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH])('rejects %i levels in a string field, for its type or its depth like the HTTP path', (levels) => {
+    const event = sample('PurchaseMade');
+    event.data.productId = nested(levels);
+    expectSameVerdict(event, false);
+  });
+
+  it('upcasts first: an event without schemaVersion is version 1, a newer one is unsupported', () => {
+    const v1 = sample('PurchaseMade');
+    delete v1.schemaVersion;
+    expectSameVerdict(v1, true);
+    expect(validateWithJsonSchema(v1)).toMatchObject({ ok: true, event: { schemaVersion: 1 } });
+    expectSameVerdict({ ...sample('PurchaseMade'), schemaVersion: 2 }, false);
+    expect(validateWithJsonSchema({ ...sample('PurchaseMade'), schemaVersion: 2 })).toMatchObject({ ok: false, violations: [{ path: 'schemaVersion' }] });
+  });
+
+  it('returns a clean copy and leaves its input alone', () => {
+    const input = sample('ComplaintResolved');
+    delete input.schemaVersion;
+    const before = JSON.stringify(input);
+    const result = validateWithJsonSchema(input);
+    expect(JSON.stringify(input)).toBe(before);
+    expect(result.ok && result.event).not.toBe(input);
+    expect(result.ok && Object.keys(result.event)).toEqual(validateInteractionEvent(input).ok && Object.keys((validateInteractionEvent(input) as { event: object }).event));
+  });
+
+  it('names every violated field, envelope and data, in one result', () => {
+    const event = sample('PurchaseMade');
+    Object.assign(event, { eventId: 'nope', occurredAt: '2026-03-14T10:22:05', extra: true });
+    Object.assign(event.data, { amount: -3.5, currency: 'eur', colour: 'red' });
+    delete event.data.orderId;
+    expectSameVerdict(event, false);
+    const result = validateWithJsonSchema(event);
+    expect(!result.ok && result.violations.find((v) => v.path === 'data.orderId')?.messages).toEqual(['orderId is required']);
+  });
+
+  it('judges a value built in code by its own keys, as class-transformer copies them (inherited ones are not fields)', () => {
+    for (const inherited of [{ extra: 1 }, sample('PurchaseMade'), { amount: 'x' }]) {
+      const event = sample('PurchaseMade');
+      const onPrototype = Object.assign(Object.create(inherited) as Json, event) as Json & { data: Json };
+      const dataOnPrototype = { ...event, data: Object.assign(Object.create(inherited) as Json, event.data) };
+      const onlyInherited = Object.create(event) as Json;
+      for (const body of [onPrototype, dataOnPrototype, onlyInherited]) {
+        const http = validateInteractionEvent(body);
+        const edge = validateWithJsonSchema(body);
+        expect({ ok: edge.ok, paths: violatedPaths(edge) }).toEqual({ ok: http.ok, paths: violatedPaths(http) });
+      }
+    }
+  });
+
+  // Property: an unknown key (a prototype member's name, or any short string) with any JSON
+  // value, added to the envelope or to data of any sample, or any field replaced by a value
+  // nested up to 40 levels: the two validators always agree, and name the same fields.
+  it('agree when an unknown key or a deeply nested value is added anywhere', () => {
+    const key = fc.oneof(fc.constantFrom(...PROTOTYPE_MEMBER_NAMES, 'eventId', 'data', 'amount', 'score', '0'), fc.string({ maxLength: 6 }));
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.tuple(fc.integer({ min: 1, max: 40 }), fc.boolean()).map(([levels, array]) => nested(levels, 1, array)),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...EVENT_TYPES), fc.boolean(), key, value, fc.boolean(), (type, inData, name, added, replace) => {
+        const event = sample(type);
+        const target = inData ? event.data : event;
+        if (replace && Object.hasOwn(target, name)) target[name] = added;
+        else if (inData) event.data = withKey(event.data, name, added);
+        else expectSameVerdict(withKey(event, name, added));
+        expectSameVerdict(event);
+      }),
+      { numRuns: 2000, seed: 20261201 },
     );
   });
 });

@@ -1,0 +1,176 @@
+import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import { isEmail, isUUID } from 'class-validator';
+import { DATA_DTO_BY_TYPE } from '../dto/event-data-dto.registry';
+import { contractFieldsOf, isOffsetDateTime } from '../dto/field.decorators';
+import { InteractionEventDto } from '../dto/interaction-event.dto';
+import { EVENT_TYPES, InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
+import { JsonSchema, jsonSchemaFor } from '../schema/json-schema';
+import { CURRENT_SCHEMA_VERSIONS, DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
+import { upcast } from '../versioning/upcast';
+import { MAX_JSON_DEPTH, pathBeyondDepth, tooDeepMessage } from './json-depth';
+import type { ValidationResult } from './validate-interaction-event';
+import { Violation } from './violation';
+
+type PlainObject = { [key: string]: unknown };
+const isRecord = (value: unknown): value is PlainObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+
+/**
+ * The envelope of an event whose `type` is not one of ours: class-validator still checks the
+ * other envelope fields and that `data` is an object, so this does too (same fields reported).
+ */
+function unknownTypeSchema(): JsonSchema {
+  const { $id: _id, title: _title, description: _description, ...schema } = jsonSchemaFor(EVENT_TYPES[0]);
+  const properties = schema.properties as { [name: string]: JsonSchema };
+  return {
+    ...schema,
+    properties: { ...properties, type: { type: 'string', enum: [...EVENT_TYPES] }, schemaVersion: { type: 'integer', minimum: 1 }, data: { type: 'object' } },
+  };
+}
+
+interface Compiled {
+  byType: ReadonlyMap<InteractionEventType, ValidateFunction>;
+  unknownType: ValidateFunction;
+}
+
+let compiled: Compiled | undefined;
+
+/**
+ * The schemas of GET /v1/schemas compiled once. The formats are the functions class-validator's
+ * decorators call (isOffsetDateTime, validator's isEmail and isUUID), so a format cannot mean
+ * something else here than at the HTTP edge.
+ */
+function compile(): Compiled {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    // Own keys only, as class-transformer copies them: a value built in code (not JSON.parse)
+    // that inherits keys is judged by what it holds itself.
+    ownProperties: true,
+    formats: {
+      'date-time': isOffsetDateTime,
+      email: (value: string) => isEmail(value),
+      uuid: (value: string) => isUUID(value, 'all'),
+    },
+  });
+  const schemaOf = (type: InteractionEventType) => {
+    const schema = jsonSchemaFor(type);
+    delete schema.$id; // one Ajv instance, documents compiled anonymously: no id clash with other users
+    return schema;
+  };
+  return {
+    byType: new Map(EVENT_TYPES.map((type) => [type, ajv.compile(schemaOf(type))])),
+    unknownType: ajv.compile(unknownTypeSchema()),
+  };
+}
+
+const ENVELOPE_FIELDS = contractFieldsOf(InteractionEventDto).map((field) => field.name);
+const DATA_FIELDS = new Map<InteractionEventType, readonly string[]>(
+  EVENT_TYPES.map((type) => [type, contractFieldsOf(DATA_DTO_BY_TYPE[type]).map((field) => field.name)]),
+);
+
+/** The same clean copy validateInteractionEvent returns: contract fields in declaration order, schemaVersion defaulted. */
+function cleanCopy(event: PlainObject, type: InteractionEventType): InteractionEvent {
+  const copy: PlainObject = {};
+  for (const name of ENVELOPE_FIELDS) {
+    if (event[name] !== undefined) copy[name] = event[name];
+  }
+  if (copy.schemaVersion === undefined) copy.schemaVersion = DEFAULT_SCHEMA_VERSION;
+  const data = event.data as PlainObject;
+  const cleanData: PlainObject = {};
+  for (const name of DATA_FIELDS.get(type)!) {
+    if (data[name] !== undefined) cleanData[name] = data[name];
+  }
+  copy.data = cleanData;
+  return copy as unknown as InteractionEvent;
+}
+
+/** Dotted paths as class-validator's are flattened (violation.ts): `data.amount`, a numeric key as `data[0]`. */
+const join = (path: string, name: string) => (/^\d+$/.test(name) ? `${path}[${name}]` : path === '' ? name : `${path}.${name}`);
+const pathOf = (instancePath: string): string =>
+  instancePath
+    .split('/')
+    .slice(1)
+    .reduce((path, segment) => join(path, segment.replace(/~1/g, '/').replace(/~0/g, '~')), '');
+const lastSegment = (path: string) => path.slice(Math.max(path.lastIndexOf('.'), path.lastIndexOf('[')) + 1).replace(/]$/, '');
+
+/** ajv's errors as violations: one per field path, named like class-validator's ("amount must be …"). */
+function violationsOf(errors: readonly ErrorObject[]): Violation[] {
+  const byPath = new Map<string, string[]>();
+  const add = (path: string, message: string) => {
+    const messages = byPath.get(path) ?? [];
+    if (!messages.includes(message)) messages.push(message);
+    byPath.set(path, messages);
+  };
+  for (const error of errors) {
+    const path = pathOf(error.instancePath);
+    const params = error.params as PlainObject;
+    switch (error.keyword) {
+      case 'required':
+        add(join(path, String(params.missingProperty)), `${String(params.missingProperty)} is required`);
+        break;
+      case 'additionalProperties':
+        add(join(path, String(params.additionalProperty)), `property ${String(params.additionalProperty)} should not exist`);
+        break;
+      case 'if': // the `then` branch reports the field itself (score ≤ scale)
+        break;
+      case 'enum': {
+        const allowed = params.allowedValues as unknown[];
+        add(path, `${lastSegment(path)} must be one of ${allowed.length <= 12 ? `the following values: ${allowed.join(', ')}` : `${allowed.length} allowed values`}`);
+        break;
+      }
+      case 'pattern':
+        add(path, `${lastSegment(path)} does not match the contract's pattern`);
+        break;
+      default:
+        add(path, `${lastSegment(path) || 'the event'} ${error.message ?? 'is invalid'}`);
+    }
+  }
+  return [...byPath].map(([path, messages]) => ({ path, messages }));
+}
+
+/** Whether upcast has work to do: a known type declared at a version older than the current one. */
+function isOlderVersion(event: PlainObject): boolean {
+  if (!isInteractionEventType(event.type)) return false;
+  const declared = event.schemaVersion === undefined ? DEFAULT_SCHEMA_VERSION : event.schemaVersion;
+  return Number.isInteger(declared) && (declared as number) >= 1 && (declared as number) < CURRENT_SCHEMA_VERSIONS[event.type];
+}
+
+const tooDeep = (raw: PlainObject): ValidationResult | undefined => {
+  const path = pathBeyondDepth(raw, MAX_JSON_DEPTH);
+  return path === undefined ? undefined : { ok: false, violations: [{ path, messages: [tooDeepMessage(MAX_JSON_DEPTH)] }] };
+};
+
+/**
+ * validateInteractionEvent's verdict from the compiled JSON Schemas instead of the DTOs: for
+ * consumers that check every message again (the Kafka projector), where building DTO instances
+ * per message is most of the cost. Same steps: upcast to the current version of the type, then
+ * validate envelope and `data` (unknown fields at every level rejected, every violated field
+ * named), then the same clean copy. json-schema.spec.ts proves the verdicts and the named
+ * fields equal.
+ *
+ * The depth walk runs only where it can matter: before an upcaster sees the event (as in
+ * validateInteractionEvent), and on a rejection, to name the same path. An event at the current
+ * version that the schema accepts nests three levels at most, and ajv never descends into a
+ * value it refuses, so a valid message pays for no walk.
+ */
+export function validateWithJsonSchema(raw: unknown): ValidationResult {
+  if (!isRecord(raw)) {
+    return { ok: false, violations: [{ path: '', messages: [`the event must be a JSON object, got ${describe(raw)}`] }] };
+  }
+  compiled ??= compile();
+  let event = raw;
+  if (isOlderVersion(raw)) {
+    const refused = tooDeep(raw);
+    if (refused !== undefined) return refused;
+    event = upcast(raw) as PlainObject;
+  }
+  const type = event.type;
+  const known = isInteractionEventType(type);
+  const validate = known ? compiled.byType.get(type)! : compiled.unknownType;
+  if (validate(event) && known) return { ok: true, event: cleanCopy(event, type) };
+  const refused = tooDeep(raw);
+  if (refused !== undefined) return refused;
+  const violations = violationsOf(validate.errors ?? []);
+  return typeof type === 'string' && !known ? { ok: false, violations, unknownType: type } : { ok: false, violations };
+}
