@@ -9,15 +9,15 @@ import { KafkaProjector, MAX_REASON_LENGTH, parseStoredEvent, toDeadLetterMessag
 import { ProjectionRunner } from '@crm/projection';
 import { RelationshipProjection } from '@crm/projection';
 
-// A validator that throws on one marked event, as class-validator does on input it cannot walk.
+// A validator that throws on one marked event, as a validator may on input it cannot walk.
 const VALIDATOR_BOMB = 'validator-bomb';
 jest.mock('@crm/contracts/edge', () => {
   const actual = jest.requireActual('@crm/contracts/edge');
   return {
     ...actual,
-    validateInteractionEvent: (event: { source?: unknown }) => {
+    validateWithJsonSchema: (event: { source?: unknown }) => {
       if (event?.source === 'validator-bomb') throw new RangeError('Maximum call stack size exceeded');
-      return actual.validateInteractionEvent(event);
+      return actual.validateWithJsonSchema(event);
     },
   };
 });
@@ -69,7 +69,20 @@ describe('parseStoredEvent: whatever a message holds, a result and never an exce
     ['a JSON string', () => ({ ...relayed(stored()), value: '"event"' }), /^value is not a JSON object$/],
     ['store fields of the wrong type', () => relayed({ ...stored(), position: '7', revision: -1, recordedAt: 12 } as never), /^invalid event: revision: .* \| position: .* \| recordedAt: /],
     ['data fields of the wrong type', () => relayed(stored(undefined, { data: { ...sampleEvent('ContactLogged').data, durationSec: 'long' } })), /^invalid event: .*data\.durationSec/],
-    ['an unknown event type', () => relayed(stored(undefined, { type: 'PurchaseDone' })), /^invalid event: /],
+    ['an unknown event type', () => relayed(stored(undefined, { type: 'PurchaseDone' })), /^invalid event: type: type must be one of the following values: /],
+    [
+      'unknown fields named like Object.prototype members',
+      () => {
+        const event = stored();
+        return { ...relayed(event), value: `{"constructor":1,"__proto__":{"x":1},${JSON.stringify({ ...event, data: JSON.parse(`{"toString":2,${JSON.stringify(event.data).slice(1)}`) }).slice(1)}` };
+      },
+      /^invalid event: constructor: property constructor should not exist \| __proto__: property __proto__ should not exist \| data\.toString: property toString should not exist$/,
+    ],
+    [
+      'several violated fields, every one named',
+      () => relayed(stored(undefined, { occurredAt: '2026-03-14T10:22:05', data: { ...sampleEvent('ContactLogged').data, durationSec: -1, channel: 'fax' } })),
+      /^invalid event: occurredAt: .* \| data\.channel: .* \| data\.durationSec: /,
+    ],
     [
       'missing headers',
       () => ({ ...relayed(stored()), headers: {} }),

@@ -1,5 +1,5 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { validateInteractionEvent } from '@crm/contracts/edge';
+import { validateWithJsonSchema } from '@crm/contracts/edge';
 import {
   ConsumerHandle,
   DEAD_LETTER_HEADERS,
@@ -136,7 +136,9 @@ export type ParsedStoredEvent = { event: StoredInteractionEvent } | { reason: st
 
 /**
  * Validates a message again at this edge, and never throws: the value bounded (UTF-8, size,
- * nesting) before it is parsed, the envelope by the contract, the store fields by shape, and
+ * nesting) before it is parsed, the envelope by the contract (upcast, then the compiled JSON
+ * Schemas of GET /v1/schemas: the verdict and violated fields of the HTTP edge's class-validator
+ * DTOs, without building DTO instances per message), the store fields by shape, and
  * the key and headers against the payload (the relay sets them all; a message without them
  * did not come from it).
  */
@@ -158,9 +160,9 @@ function parseUnguarded(message: IncomingMessage, limits: JsonLimits | undefined
   if (!Number.isSafeInteger(revision) || (revision as number) < 0) problems.push('revision: must be a non-negative integer');
   if (!Number.isSafeInteger(position) || (position as number) < 0) problems.push('position: must be a non-negative integer');
   if (typeof recordedAt !== 'string' || Number.isNaN(Date.parse(recordedAt))) problems.push('recordedAt: must be an ISO 8601 timestamp');
-  let validation: ReturnType<typeof validateInteractionEvent>;
+  let validation: ReturnType<typeof validateWithJsonSchema>;
   try {
-    validation = validateInteractionEvent(envelope);
+    validation = validateWithJsonSchema(envelope);
   } catch (error) {
     return { reason: `the validator failed: ${describeError(error)}` };
   }
