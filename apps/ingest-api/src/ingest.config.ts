@@ -7,9 +7,10 @@ import { ConfigError } from '@crm/config';
  */
 export const ingestConfigSchema = z.object({
   /**
-   * How long an append waits for others to share its store transaction (group commit): one
-   * commit, one fsync, acknowledges every request in it. 0 = a transaction per request.
-   * Fractions allowed. @defaultValue 2
+   * The longest an append waits for others to share its store transaction (group commit): one
+   * commit, one fsync, acknowledges every request in it. The wait ends earlier when a turn of
+   * the event loop brings no new request. 0 = a transaction per request. Fractions allowed.
+   * @defaultValue 2
    */
   INGEST_COALESCE_MS: z.coerce.number().min(0).max(1000).default(2),
   /**

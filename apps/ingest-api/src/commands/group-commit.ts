@@ -10,10 +10,13 @@ interface Pending {
 }
 
 /**
- * Group commit: the appends of concurrent requests that arrive within `INGEST_COALESCE_MS` of
- * the first go to the store in one `appendToStreams` call (SQLite: one transaction, one fsync),
- * up to `INGEST_COALESCE_MAX_EVENTS` events. A request is never split; each request gets the
- * outcomes of its own appends, only after the commit returned (durable).
+ * Group commit: the appends of concurrent requests go to the store in one `appendToStreams`
+ * call (SQLite: one transaction, one fsync). The first waiting append starts the group; it is
+ * committed when a turn of the event loop brings no new request (everything that had arrived,
+ * e.g. during the previous commit's fsync, has joined), at the latest `INGEST_COALESCE_MS`
+ * after the first, or as soon as `INGEST_COALESCE_MAX_EVENTS` events wait. A request is never
+ * split; each request gets the outcomes of its own appends, only after the commit returned
+ * (durable).
  */
 @Injectable()
 export class GroupCommit implements OnModuleDestroy {
@@ -21,6 +24,9 @@ export class GroupCommit implements OnModuleDestroy {
   private queue: Pending[] = [];
   private queuedEvents = 0;
   private timer: NodeJS.Timeout | undefined;
+  private idleCheck: NodeJS.Immediate | undefined;
+  /** Requests queued since the last idle check. */
+  private arrivals = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -34,9 +40,27 @@ export class GroupCommit implements OnModuleDestroy {
       const events = appends.reduce((sum, append) => sum + append.events.length, 0);
       this.queue.push({ appends, events, resolve, reject });
       this.queuedEvents += events;
+      this.arrivals++;
       if (this.config.INGEST_COALESCE_MS === 0 || this.queuedEvents >= this.config.INGEST_COALESCE_MAX_EVENTS) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.config.INGEST_COALESCE_MS);
+      else {
+        this.timer ??= setTimeout(() => this.flush(), this.config.INGEST_COALESCE_MS);
+        this.idleCheck ??= setImmediate(() => this.checkIdle());
+      }
     });
+  }
+
+  /**
+   * Runs once per turn of the event loop while appends wait: when a whole turn (which reads
+   * every request that has arrived) brought no new one, waiting longer gathers nothing.
+   */
+  private checkIdle(): void {
+    this.idleCheck = undefined;
+    if (this.queue.length === 0) return;
+    if (this.arrivals === 0) this.flush();
+    else {
+      this.arrivals = 0;
+      this.idleCheck = setImmediate(() => this.checkIdle());
+    }
   }
 
   /** Commits what is waiting and lets the commits in flight finish, so no request is left unanswered. */
@@ -48,6 +72,9 @@ export class GroupCommit implements OnModuleDestroy {
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.idleCheck !== undefined) clearImmediate(this.idleCheck);
+    this.idleCheck = undefined;
+    this.arrivals = 0;
     while (this.queue.length > 0) {
       const group: Pending[] = [];
       let events = 0;
