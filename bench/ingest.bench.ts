@@ -133,6 +133,21 @@ function loadFromWorker(spec: LoadSpec): Promise<LoadResult> {
 
 // ---- the bare route: the limit -----------------------------------------------------------------
 
+/** Each store transaction of a measured round: its duration (the commit's fsync included) and events. */
+interface Commit {
+  ms: number;
+  events: number;
+}
+/** The round being measured (`<load>:<server>`), undefined during warm-up. */
+let measuring: string | undefined;
+const commitsOf = new Map<string, Commit[]>();
+function recordCommit(server: 'bare' | 'ingest', ms: number, events: number): void {
+  if (measuring === undefined || !measuring.endsWith(`:${server}`)) return;
+  const list = commitsOf.get(measuring) ?? [];
+  list.push({ ms, events });
+  commitsOf.set(measuring, list);
+}
+
 /**
  * What the ingest API does, without it: parse, group by customer, and in one transaction per
  * request look the ids up, read each stream's head and insert (the store's own statements).
@@ -177,7 +192,10 @@ function startBareRoute(filename: string): Promise<{ url: string; close: () => P
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Parsed | { events: Parsed[] };
         const batch = req.url === '/v1/events/batch';
-        const results = append.immediate(batch ? (body as { events: Parsed[] }).events : [body as Parsed]);
+        const events = batch ? (body as { events: Parsed[] }).events : [body as Parsed];
+        const t0 = performance.now();
+        const results = append.immediate(events);
+        recordCommit('bare', performance.now() - t0, events.length);
         res.writeHead(202, { 'content-type': 'application/json' });
         res.end(JSON.stringify(batch ? { stored: results.length, results } : results[0]));
       } catch (error) {
@@ -234,7 +252,7 @@ async function main(): Promise<void> {
   // Imported here so the worker thread, which requires this file too, loads none of it.
   const { loadConfig } = await import('@crm/config');
   const { sampleEvent } = await import('@crm/contracts');
-  const { SqliteEventStore } = await import('@crm/event-store');
+  const { EventStore, SqliteEventStore } = await import('@crm/event-store');
   const { createServiceApp } = await import('@crm/infrastructure');
   const { IngestModule } = await import('@crm/ingest-api');
 
@@ -261,6 +279,15 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'ingest'), CRM_MODE: 'embedded', EVENT_STORE: 'sqlite', READ_STORE: 'sqlite', TRANSPORT: 'in-process', LOG_LEVEL: 'error' });
   const app = await createServiceApp('ingest-bench', config, [IngestModule], { logger: ['error'] });
   await app.listen(0, '127.0.0.1');
+  // Timed from the call to the answer: the SQLite transaction, savepoints and fsync included.
+  const eventStore = app.get(EventStore);
+  const appendToStreams = eventStore.appendToStreams.bind(eventStore);
+  eventStore.appendToStreams = async (appends) => {
+    const t0 = performance.now();
+    const outcomes = await appendToStreams(appends);
+    recordCommit('ingest', performance.now() - t0, appends.reduce((n, a) => n + a.events.length, 0));
+    return outcomes;
+  };
   const ingestUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 
   const loads = [
@@ -278,7 +305,11 @@ async function main(): Promise<void> {
       for (let round = 0; round < rounds; round++) {
         // Alternate which goes first, so neither always runs on the larger file.
         const order = round % 2 === 0 ? (['bare', 'ingest'] as const) : (['ingest', 'bare'] as const);
-        for (const server of order.filter((s) => only === undefined || s === only)) add(total(`${load.name}:${server}`), await loadFromWorker({ ...spec, url: server === 'bare' ? bare.url : ingestUrl }));
+        for (const server of order.filter((s) => only === undefined || s === only)) {
+          measuring = `${load.name}:${server}`;
+          add(total(measuring), await loadFromWorker({ ...spec, url: server === 'bare' ? bare.url : ingestUrl }));
+          measuring = undefined;
+        }
       }
     }
   } finally {
@@ -309,6 +340,18 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---|---|');
   for (const [measurement, value, limit, ratio, aim, pass] of rows) {
     console.log(`| ${measurement} | ${value} | ${limit} | ${ratio} | ${aim} | ${pass === undefined ? '' : pass ? 'PASS' : 'BELOW'} |`);
+  }
+  console.log('\n### Store transactions (each timed from call to return: checks, inserts, commit and its fsync)\n');
+  console.log('| load | server | transactions | events per transaction | transaction p50, ms | p99, ms | share of the round in transactions |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const [key, commits] of commitsOf) {
+    const [load, server] = key.split(':');
+    const ms = commits.map((c) => c.ms).sort((a, b) => a - b);
+    const busy = ms.reduce((a, b) => a + b, 0) / 1000;
+    const events = commits.reduce((n, c) => n + c.events, 0);
+    console.log(
+      `| ${load} | ${server === 'bare' ? 'bare route' : 'ingest API'} | ${fmt(commits.length)} | ${(events / commits.length).toFixed(1)} | ${num(percentile(ms, 50), 2)} | ${num(percentile(ms, 99), 2)} | ${((100 * busy) / total(key).seconds).toFixed(0)} % |`,
+    );
   }
   const requests = (key: string) => total(key).latencies.length;
   console.log(
