@@ -4,10 +4,18 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
 import { CUSTOMER_STREAM_PREFIX, StoredInteractionEvent } from '@crm/contracts';
-import { toStoredInteractionEvent } from '@crm/event-store';
+import { EventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { openEventStore, openReadStore } from '@crm/infrastructure';
 import type { CustomerView } from '@crm/domain';
-import { InteractionMeasuresStore, ProjectedView, ProjectionRunner, RelationshipProjection, createCustomerProjection, runSegmentation } from '@crm/projection';
+import {
+  InteractionMeasuresStore,
+  ProjectedView,
+  ProjectionRunner,
+  RelationshipProjection,
+  createCustomerProjection,
+  customerHistory,
+  runSegmentation,
+} from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { assertPlatformNotRunning } from './platform-lock';
 
@@ -33,7 +41,7 @@ async function main(): Promise<void> {
   try {
     const projection = createCustomerProjection(config.POLICY_FILE);
     const asOf = new Date(options.asOf ?? Date.now()).toISOString();
-    const before = options.verify ? await digestViews(readStore, projection, asOf) : null;
+    const before = options.verify ? await digestViews(readStore, eventStore, projection, asOf) : null;
     const measures = new InteractionMeasuresStore(readStore, { policy: projection.policy });
     const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied, source) => measures.apply(applied, source.shard) });
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
@@ -67,10 +75,10 @@ async function main(): Promise<void> {
       `rebuilt ${views} views (${projection.version}) from ${done} events in ${seconds.toFixed(1)} s (${rate(done)} events/s), ` +
         `checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
-    const report = await runSegmentation(readStore, projection, asOf);
+    const report = await runSegmentation(readStore, projection, asOf, { history: (id, position) => customerHistory(eventStore, id, position) });
     console.log(`population pass as of ${asOf}: ${report.population} customers, ${report.fit.method}, in ${report.computedInMs} ms`);
     if (before) {
-      const after = await digestViews(readStore, projection, asOf);
+      const after = await digestViews(readStore, eventStore, projection, asOf);
       console.log(before === after ? `verify: views identical (sha256 ${after.slice(0, 16)}…)` : `verify: views DIFFER (before ${before.slice(0, 16)}…, after ${after.slice(0, 16)}…)`);
       if (before !== after) process.exitCode = 2;
     }
@@ -85,10 +93,11 @@ async function main(): Promise<void> {
  * times (by events, by population passes), so only views as of the same time can be compared.
  * The population segment is left out (it depends on the whole population at its own time).
  */
-async function digestViews(readStore: ReadStore, projection: RelationshipProjection, asOf: string): Promise<string> {
+async function digestViews(readStore: ReadStore, eventStore: EventStore, projection: RelationshipProjection, asOf: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
-    const state = projection.evaluate(record.view.state, asOf);
+    // A view whose clock is after asOf (an event dated later) is re-folded from its stream.
+    const state = await projection.evaluate(record.view.state, asOf, customerHistory(eventStore, record.customerId, record.position));
     hash.update(JSON.stringify([record.customerId, record.position, record.view.projectionVersion, state])).update('\n');
   }
   return hash.digest('hex');

@@ -36,3 +36,16 @@ export class CustomerMismatchError extends DomainError {
     this.name = 'CustomerMismatchError';
   }
 }
+
+/**
+ * The fold state cannot answer on its own (a late event, an asOf before the fold's clock, a new
+ * policy, a refund of an order bought before the horizon): the caller must give the customer's
+ * history, the events the view has applied (its stream in the event store).
+ */
+export class HistoryRequiredError extends DomainError {
+  readonly code = 'history-required';
+  constructor(readonly customerId: string, reason: string) {
+    super(`customer ${customerId}: the history is needed (${reason})`);
+    this.name = 'HistoryRequiredError';
+  }
+}

@@ -1,6 +1,13 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
 
 /**
+ * The events of one customer that its stored view reflects, read from the event store (the
+ * customer's stream): what a projection folds from scratch when its compact state cannot answer
+ * (a late event, an asOf before its clock, a new policy). Read only then.
+ */
+export type HistoryLoader = () => Promise<readonly StoredInteractionEvent[]>;
+
+/**
  * A view function over one customer's events. The projector knows nothing of the
  * relationship science: it folds events through whichever projection is bound here.
  */
@@ -12,11 +19,12 @@ export abstract class CustomerProjection<V = unknown> {
   abstract initial(customerId: string): V;
   /**
    * Returns the view with the event folded in. It may change `view` in place: the projector
-   * owns that object and never reuses it when evolve throws.
+   * owns that object and never reuses it when evolve throws. `history` gives the events the
+   * view reflects (not `event`); it is read, and the result is a promise, only when needed.
    */
-  abstract evolve(view: V, event: StoredInteractionEvent): V;
-  /** The view as of a time (rules that depend on time passing); pure. */
-  abstract evaluate(view: V, asOf: string): V;
+  abstract evolve(view: V, event: StoredInteractionEvent, history?: HistoryLoader): V | Promise<V>;
+  /** The view as of a time (rules that depend on time passing); pure. An earlier time than the view's clock reads `history`. */
+  abstract evaluate(view: V, asOf: string, history?: HistoryLoader): V | Promise<V>;
   /** The view as downstream consumers get it (HTTP, the views topic): without the fold's bookkeeping. */
   abstract present(view: V): unknown;
   /** Values the list query filters on (lifecycle stage, trust stage, …). */

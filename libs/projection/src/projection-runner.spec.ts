@@ -5,7 +5,7 @@ import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } fr
 import { ReadStore, SqliteReadStore, ViewCommit } from '@crm/read-store';
 import { tempDir, waitFor } from '@crm/testing';
 import { ProjectedView, ProjectionRunner } from './projection-runner';
-import type { CustomerView } from '@crm/domain';
+import { CustomerView, foldEvents } from '@crm/domain';
 import { RelationshipProjection } from './relationship.projection';
 
 const contact = (customerId: string, minute: number): InteractionEvent => ({
@@ -92,6 +92,28 @@ describe('ProjectionRunner', () => {
     await clean.close();
   });
 
+  it("folds a late event from the customer's stream: the view equals the full fold, the stored view carries no history", async () => {
+    // Contacts at 10:05, 10:09, then one that occurred at 10:01 (uploaded late), in separate batches.
+    await publish(eventStore, [contact('a', 5), contact('a', 9), contact('b', 2), contact('a', 1)]);
+    const runner = new ProjectionRunner(eventStore, readStore, projection);
+    const events = await collectStored(eventStore);
+    const reads: string[] = [];
+    const reading = Object.create(eventStore) as EventStore;
+    reading.readStream = (streamId, options) => (reads.push(streamId), eventStore.readStream(streamId, options));
+    const observed = new ProjectionRunner(reading, readStore, projection);
+    await runner.applyBatch(events.slice(0, 3));
+    await observed.applyBatch(events.slice(3));
+    expect(reads).toEqual([streamIdFor('a')]);
+    const a = await view('a');
+    expect(a).toEqual(foldEvents('a', events.filter((e) => e.customerId === 'a'), projection.policy));
+    expect(a?.lifecycle.transitions[0].eventId).toBe(events[3].eventId);
+    expect(a && 'log' in a).toBe(false);
+    // In-order events never read the stream.
+    await publish(eventStore, [contact('a', 30)]);
+    await observed.applyBatch((await collectStored(eventStore)).slice(4));
+    expect(reads).toHaveLength(1);
+  });
+
   it('skips an event at or below the position its view already reflects', async () => {
     await publish(eventStore, [contact('a', 1)]);
     const runner = new ProjectionRunner(eventStore, readStore, projection);
@@ -128,7 +150,7 @@ describe('ProjectionRunner with a failing view function', () => {
       const stored = await readStore.getView<ProjectedView<CustomerView>>('a');
       expect(stored?.view.state.eventCount).toBe(2);
       const clean = new RelationshipProjection();
-      const expected = [events[0], events[2]].reduce((v, e, i) => clean.evolve(v, { ...e, revision: i, position: 0, recordedAt: '' } as never), clean.initial('a'));
+      const expected = [events[0], events[2]].reduce((v, e, i) => clean.evolve(v, { ...e, revision: i, position: i, recordedAt: '' } as never) as CustomerView, clean.initial('a'));
       expect(stored?.view.state.lifecycle.stage).toBe(expected.lifecycle.stage);
     } finally {
       await eventStore.close();

@@ -1,8 +1,23 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
+import { CUSTOMER_STREAM_PREFIX, streamIdFor } from '@crm/contracts';
 import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { ReadStore, ViewRecord } from '@crm/read-store';
-import { CustomerProjection } from './customer-projection';
+import { CustomerProjection, HistoryLoader } from './customer-projection';
+
+/**
+ * The history of a customer's view from the event store: the customer's stream, up to and
+ * including global position `upTo` (the view's position: the events it reflects). The stream
+ * is read only when the loader is called.
+ */
+export function customerHistory(eventStore: EventStore, customerId: string, upTo: number): HistoryLoader {
+  return async () => {
+    const events: StoredInteractionEvent[] = [];
+    for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
+      if (recorded.position <= upTo) events.push(toStoredInteractionEvent(recorded));
+    }
+    return events;
+  };
+}
 
 export interface ProjectionRunnerOptions {
   /** Events folded per read-store commit. @defaultValue 500 */
@@ -18,6 +33,11 @@ export interface ProjectionRunnerOptions {
    * call-centre measures). It must be idempotent: after a crash the same events come again.
    */
   beforeCommit?: (applied: readonly StoredInteractionEvent[], source: BatchSource) => Promise<void>;
+  /**
+   * Where a customer's history comes from (its events up to a position) when the projection
+   * re-folds it. @defaultValue the customer's stream in the runner's event store (customerHistory)
+   */
+  history?: (customerId: string, upTo: number) => HistoryLoader;
 }
 
 /**
@@ -122,7 +142,8 @@ export class ProjectionRunner<V> {
       }
       let next: ViewRecord<ProjectedView<V>>;
       try {
-        next = this.fold(event.customerId, current, event);
+        const folded = this.fold(event.customerId, current, event);
+        next = folded instanceof Promise ? await folded : folded;
       } catch (error) {
         failed.push({ event, error: error instanceof Error ? error : new Error(String(error)) });
         this.options.onFailed?.(failed[failed.length - 1]);
@@ -147,9 +168,22 @@ export class ProjectionRunner<V> {
     return result;
   }
 
-  /** One event folded into a customer's record; the population segment (tier) is carried over. */
-  private fold(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent): ViewRecord<ProjectedView<V>> {
-    const state = this.projection.evolve(current ? current.view.state : this.projection.initial(customerId), event);
+  /**
+   * One event folded into a customer's record; the population segment (tier) is carried over.
+   * Events of a customer come in position order, so the view before `event` reflects exactly
+   * the customer's stored events before it: its history, read only when the fold asks for it.
+   */
+  private fold(
+    customerId: string,
+    current: ViewRecord<ProjectedView<V>> | undefined,
+    event: StoredInteractionEvent,
+  ): ViewRecord<ProjectedView<V>> | Promise<ViewRecord<ProjectedView<V>>> {
+    const view = current ? current.view.state : this.projection.initial(customerId);
+    const state = this.projection.evolve(view, event, this.historyOf(customerId, event.position - 1));
+    return state instanceof Promise ? state.then((s) => this.record(customerId, current, event, s)) : this.record(customerId, current, event, state);
+  }
+
+  private record(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent, state: V): ViewRecord<ProjectedView<V>> {
     const segment = current?.view.segment;
     return {
       customerId,
@@ -157,6 +191,11 @@ export class ProjectionRunner<V> {
       indexes: { ...this.projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
       view: { projectionVersion: this.projection.version, state, ...(segment ? { segment } : {}) },
     };
+  }
+
+  /** The history loader of a stored view: the customer's events up to the view's position. */
+  historyOf(customerId: string, position: number): HistoryLoader {
+    return this.options.history ? this.options.history(customerId, position) : customerHistory(this.eventStore, customerId, position);
   }
 
   private async restore(
@@ -171,7 +210,7 @@ export class ProjectionRunner<V> {
     changed.delete(customerId);
     let current = stored ?? undefined;
     for (const event of appliedInBatch) {
-      current = this.fold(customerId, current, event);
+      current = await this.fold(customerId, current, event);
       changed.set(customerId, current);
     }
   }

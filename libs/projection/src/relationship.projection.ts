@@ -6,12 +6,14 @@ import {
   SegmentInput,
   activePeriods,
   evaluate,
+  evaluateNeedsHistory,
   evolveInPlace,
   initialView,
+  tryEvolveInPlace,
   referredCustomersOf,
   rfmSummary,
 } from '@crm/domain';
-import { CustomerProjection } from './customer-projection';
+import { CustomerProjection, HistoryLoader } from './customer-projection';
 
 /**
  * The relationship science (libs/domain) as the projector's view function: lifecycle stage,
@@ -30,19 +32,32 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
     return initialView(customerId, this.policy);
   }
 
-  /** In place: the projector owns the object it passes (freshly parsed from the read store). */
-  evolve(view: CustomerView, event: StoredInteractionEvent): CustomerView {
-    evolveInPlace(view, event, this.policy);
-    return view;
+  /**
+   * In place: the projector owns the object it passes (freshly parsed from the read store). The
+   * compact fold state answers in-order events; anything else reads the history (a promise).
+   */
+  evolve(view: CustomerView, event: StoredInteractionEvent, history?: HistoryLoader): CustomerView | Promise<CustomerView> {
+    if (tryEvolveInPlace(view, event, this.policy) !== 'needs-history') return view;
+    // Without a history this throws the domain's HistoryRequiredError, naming what was missing.
+    if (!history) {
+      evolveInPlace(view, event, this.policy);
+      return view;
+    }
+    return history().then((events) => {
+      evolveInPlace(view, event, this.policy, () => events);
+      return view;
+    });
   }
 
-  evaluate(view: CustomerView, asOf: string): CustomerView {
-    return evaluate(view, asOf, this.policy);
+  evaluate(view: CustomerView, asOf: string, history?: HistoryLoader): CustomerView | Promise<CustomerView> {
+    if (!history || !evaluateNeedsHistory(view, asOf, this.policy)) return evaluate(view, asOf, this.policy);
+    return history().then((events) => evaluate(view, asOf, this.policy, () => events));
   }
 
-  /** Without `log` (every applied fact, kept for late-event re-folds) and `state` (running totals). */
-  present(view: CustomerView): Omit<CustomerView, 'log' | 'state'> {
-    const { log: _log, state: _state, ...visible } = view;
+  /** Without `state` (the fold's running tallies) and any `log` a view of the old layout still carries. */
+  present(view: CustomerView): Omit<CustomerView, 'state'> {
+    const { state: _state, ...visible } = view as CustomerView & { log?: unknown };
+    delete visible.log;
     return visible;
   }
 
@@ -50,7 +65,7 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
     return { lifecycleStage: view.lifecycle.stage, trustStage: view.trust.stage, loyaltyStage: view.loyalty.formationStage };
   }
 
-  /** What the population pass needs of one customer, as of `asOf` (the view must be evaluated at asOf). */
+  /** What the population pass needs of one customer, as of `asOf` (the view must be evaluated at asOf: nothing after it). */
   segmentInput(view: CustomerView, asOf: string): SegmentInput {
     const dissolved = view.lifecycle.stage === 'dissolution';
     return {

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI description of what GET /v1/customers/:id and its timeline answer: the presented
- * view of libs/domain (customer-view.types.ts) without the fold's log and running totals. No
+ * view of libs/domain (customer/customer-view.types.ts) without the fold's running totals. No
  * object is closed (no additionalProperties: false): the model grows, so clients must ignore
  * members they do not know; the population segment is described loosely beyond asOf and tier.
  */

@@ -2,8 +2,9 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CustomerView } from '@crm/domain';
+import { EventStore } from '@crm/event-store';
 import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
-import { CustomerProjection, ProjectedView } from '@crm/projection';
+import { CustomerProjection, ProjectedView, customerHistory } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
@@ -21,6 +22,7 @@ export class CustomersController {
   constructor(
     private readonly queryBus: QueryBus,
     @Inject(CustomerProjection) private readonly projection: CustomerProjection<CustomerView>,
+    @Inject(EventStore) private readonly eventStore: EventStore,
   ) {}
 
   @Get(':id')
@@ -55,7 +57,9 @@ export class CustomersController {
   private async evaluated(id: string, asOf: string | undefined) {
     const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
     if (!record) throw notFoundProblem(`No customer ${id}`);
-    // The application layer reads the clock; the domain gets the time as an argument.
-    return { record, state: this.projection.evaluate(record.view.state, asOfInstant(asOf)) };
+    // The application layer reads the clock; the domain gets the time as an argument. An asOf
+    // before the view's clock re-folds the customer's stream up to the view's position.
+    const history = customerHistory(this.eventStore, id, record.position);
+    return { record, state: await this.projection.evaluate(record.view.state, asOfInstant(asOf), history) };
   }
 }

@@ -1,13 +1,18 @@
 /**
  * evolve / evaluate / foldEvents: the customer view as a deterministic function of the SET of
  * its events (plus an as-of time). Application order is (occurredAt, position, eventId).
- * In-order events apply incrementally; a late event (earlier key than the last applied, or
- * earlier than the clock an evaluate moved to) re-folds the retained compact log.
+ * In-order events apply incrementally to the compact fold state. What the fold state cannot
+ * answer — a late event (an earlier key than the last applied one, or earlier than the clock
+ * an evaluate moved to), an asOf before the clock, a new policy, a refund of an order bought
+ * before the horizon — is answered from the customer's history, the events the view has
+ * applied (its stream in the event store), folded from scratch. The caller gives that history
+ * (`EventHistory`); `tryEvolveInPlace` tells an asynchronous caller when to read it.
  */
 import { RATING_CONTEXTS, StoredInteractionEvent } from '@crm/contracts';
-import { CustomerMismatchError, InvalidEventError } from '../domain.errors';
+import { CustomerMismatchError, HistoryRequiredError, InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
 import { EventFact, compareFacts, fromLegacyFact, isLegacyLog, toFact } from '../fold/event-fact';
+import { OrderHistory, refundNeedsHistory } from '../fold/event-tallies';
 import { step } from '../fold/fold-step';
 import { advance } from '../time-rules/wakes';
 import type { CustomerView, LoyalTrait } from './customer-view.types';
@@ -15,58 +20,53 @@ import { initialView } from './customer-view.initial';
 import { finalize, finalizeAfter } from './customer-view.read-outs';
 import { copyOwn } from './own-keys';
 
-// The applied ids are the log's ids. A redelivered stored event has the same key
-// (occurredAt, position, eventId) as its first delivery, so it never lands on the fast path
-// (key after the last applied); only events at or before the last key need the id scan.
-function hasApplied(log: readonly EventFact[], id: string): boolean {
-  for (let i = log.length - 1; i >= 0; i--) if (log[i].eventId === id) return true;
-  return false;
+/**
+ * The customer's events the view has applied, in any order (duplicates count once): its
+ * stream in the event store. Called only when the fold state cannot answer on its own.
+ */
+export type EventHistory = () => Iterable<StoredInteractionEvent>;
+
+/** What `tryEvolveInPlace` did: applied, already applied (nothing changed), or nothing yet because it needs the history. */
+export type EvolveOutcome = 'applied' | 'already-applied' | 'needs-history';
+
+/** A view stored before the fold state (it carried every fact in `log`): its log is its history. */
+type StoredView = CustomerView & { log?: EventFact[] };
+
+function legacyFacts(view: CustomerView): EventFact[] | null {
+  const log = (view as StoredView).log;
+  if (!Array.isArray(log)) return null;
+  return isLegacyLog(log) ? log.map((f) => fromLegacyFact(f as unknown as Record<string, unknown>)) : log;
 }
 
+/** Whether `fact` is after the last applied fact and not before the clock: the fast path. */
 function isAfterLast(view: CustomerView, fact: EventFact): boolean {
-  const clock = view.state.clockMs;
-  // The clock is never before the last applied fact, so a later instant needs no look at it
-  // (it is usually cold in the cache: the customer's previous event was long ago).
-  if (fact.occurredAtMs > clock && view.eventCount > 0) return true;
-  const last = view.log[view.log.length - 1];
-  return last === undefined || (compareFacts(last, fact) < 0 && fact.occurredAtMs >= clock);
+  if (view.eventCount === 0) return true;
+  const s = view.state;
+  // The clock is never before the last applied fact, so a later instant needs no other look.
+  if (fact.occurredAtMs > s.clockMs) return true;
+  if (fact.occurredAtMs < s.clockMs || fact.occurredAtMs < s.lastEventMs) return false;
+  if (fact.occurredAtMs > s.lastEventMs) return true;
+  if (fact.position !== s.lastPosition) return fact.position > s.lastPosition;
+  return s.lastEventId !== null && fact.eventId > s.lastEventId;
 }
 
-/** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
-function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null): CustomerView {
-  const v = initialView(customerId, policy);
-  for (const f of facts) step(v, f, policy);
-  if (facts.length > 0) {
-    if (advanceTo !== null && advanceTo > v.state.clockMs) advance(v, advanceTo, policy);
-    finalize(v, policy);
-  }
-  return v;
-}
-
-function insertSorted(log: readonly EventFact[], fact: EventFact): EventFact[] {
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (compareFacts(log[m], fact) > 0) hi = m;
-    else lo = m + 1;
-  }
-  const out = log.slice();
-  out.splice(lo, 0, fact);
-  return out;
+/** The last applied fact again (a redelivery the state recognises without the history). */
+function isLastApplied(view: CustomerView, fact: EventFact): boolean {
+  const s = view.state;
+  return view.eventCount > 0 && fact.eventId === s.lastEventId && fact.occurredAtMs === s.lastEventMs && fact.position === s.lastPosition;
 }
 
 /**
- * A view stored before its current fields existed (satisfaction by context, referred customers)
- * is re-folded from its log like a view of another policy; the log of such a view has no rating
- * contexts or referred customers, which a replay from the event store (npm run rebuild) fills in.
+ * A view stored before its current fields existed (satisfaction by context, referred customers,
+ * the compact fold state) is re-folded like a view of another policy.
  */
 function needsRefold(view: CustomerView, policy: RelationshipPolicy): boolean {
   return (
     view.policyVersion !== policy.policyVersion ||
     view.satisfaction.byContext === undefined ||
     view.state.contextRatingSums === undefined ||
-    view.loyalty.conative.referredCustomers === undefined
+    view.loyalty.conative.referredCustomers === undefined ||
+    view.state.purchaseOrders === undefined
   );
 }
 
@@ -74,40 +74,113 @@ function checkCustomer(view: CustomerView, event: StoredInteractionEvent): void 
   if (event.customerId !== view.customerId) throw new CustomerMismatchError(view.customerId, event.customerId, event.eventId);
 }
 
-const readableLog = (log: readonly EventFact[]): EventFact[] => log.map((f) => fromLegacyFact(f as unknown as Record<string, unknown>));
-
-/** A view stored with the facts' short field names gets the readable ones (nothing else differs). */
-function upgradeLog(view: CustomerView): void {
-  if (isLegacyLog(view.log)) view.log = readableLog(view.log);
+/** The order index of a replay: what the fold state's windows dropped, from the complete facts. */
+class ReplayOrders implements OrderHistory {
+  cursor = 0;
+  private readonly firstPurchase = new Map<string, number>();
+  private readonly firstRefund = new Map<string, number>();
+  constructor(facts: readonly EventFact[]) {
+    facts.forEach((f, i) => {
+      if (f.type === 'PurchaseMade' && !this.firstPurchase.has(f.orderId)) this.firstPurchase.set(f.orderId, i);
+      else if (f.type === 'PurchaseRefunded' && !this.firstRefund.has(f.orderId)) this.firstRefund.set(f.orderId, i);
+    });
+  }
+  purchasedBefore(orderId: string): boolean {
+    return (this.firstPurchase.get(orderId) ?? Infinity) < this.cursor;
+  }
+  refundedBefore(orderId: string): boolean {
+    return (this.firstRefund.get(orderId) ?? Infinity) < this.cursor;
+  }
 }
 
-/** The same, as a copy (the pure paths never change the view they are given). */
-const withReadableLog = (view: CustomerView): CustomerView => (isLegacyLog(view.log) ? { ...view, log: readableLog(view.log) } : view);
+/** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
+function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null): CustomerView {
+  const v = initialView(customerId, policy);
+  const orders = facts.some((f) => f.type === 'PurchaseRefunded') ? new ReplayOrders(facts) : null;
+  for (let i = 0; i < facts.length; i++) {
+    if (orders) orders.cursor = i;
+    step(v, facts[i], policy, orders);
+  }
+  if (facts.length > 0) {
+    if (advanceTo !== null && advanceTo > v.state.clockMs) advance(v, advanceTo, policy);
+    finalize(v, policy);
+  }
+  return v;
+}
+
+/** The history's facts, each event once (its first key), in application order. */
+function historyFacts(customerId: string, events: Iterable<StoredInteractionEvent>): EventFact[] {
+  const byId = new Map<string, EventFact>();
+  for (const event of events) {
+    if (event.customerId !== customerId) throw new CustomerMismatchError(customerId, event.customerId, event.eventId);
+    const fact = toFact(event);
+    const seen = byId.get(fact.eventId);
+    if (seen === undefined || compareFacts(fact, seen) < 0) byId.set(fact.eventId, fact);
+  }
+  return [...byId.values()].sort(compareFacts);
+}
+
+function insertSorted(facts: readonly EventFact[], fact: EventFact): EventFact[] {
+  let lo = 0;
+  let hi = facts.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (compareFacts(facts[m], fact) > 0) hi = m;
+    else lo = m + 1;
+  }
+  const out = facts.slice();
+  out.splice(lo, 0, fact);
+  return out;
+}
+
+/** Replaces the view's content with `next` (a stored view of the old layout also loses its log). */
+function replaceWith(view: CustomerView, next: CustomerView): void {
+  delete (view as StoredView).log;
+  Object.assign(view, next);
+}
 
 /**
- * Applies one event to `view`, mutating it (the projector's hot path: it owns the view it
- * loaded). Returns false when the event was already applied (nothing changed).
+ * The fast path, or nothing: applies `event` when the fold state can (the projector's hot path:
+ * it owns the view it loaded), says 'already-applied' for a redelivery of the last applied
+ * event, and 'needs-history' (the view untouched) when only the history can say.
  */
-export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): boolean {
+export function tryEvolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): EvolveOutcome {
   checkCustomer(view, event);
-  upgradeLog(view);
   const fact = toFact(event);
-  const inOrder = isAfterLast(view, fact);
-  const applied = !inOrder && hasApplied(view.log, fact.eventId);
-  if (needsRefold(view, policy)) {
-    // A new policy is a reason to replay: re-fold everything under it.
-    const log = applied ? view.log : insertSorted(view.log, fact);
-    Object.assign(view, replay(view.customerId, log, policy, view.eventCount > 0 ? view.state.clockMs : null));
-    return true;
+  const legacy = legacyFacts(view);
+  if (legacy !== null) {
+    // The old layout carried its facts: re-fold from them under the current policy and layout.
+    const applied = legacy.some((f) => f.eventId === fact.eventId);
+    replaceWith(view, replay(view.customerId, applied ? legacy : insertSorted(legacy.slice().sort(compareFacts), fact), policy, view.eventCount > 0 ? view.state.clockMs : null));
+    return 'applied';
   }
-  if (applied) return false;
-  if (inOrder) {
+  if (view.eventCount > 0 && needsRefold(view, policy)) return 'needs-history';
+  if (isAfterLast(view, fact)) {
+    if (fact.type === 'PurchaseRefunded' && refundNeedsHistory(view, fact.orderId)) return 'needs-history';
     const trustBefore = view.trust.stage;
+    if (view.policyVersion !== policy.policyVersion) replaceWith(view, initialView(view.customerId, policy));
     step(view, fact, policy);
     finalizeAfter(view, policy, fact.type, trustBefore);
-    return true;
+    return 'applied';
   }
-  Object.assign(view, replay(view.customerId, insertSorted(view.log, fact), policy, view.state.clockMs));
+  return isLastApplied(view, fact) ? 'already-applied' : 'needs-history';
+}
+
+/**
+ * Applies one event to `view`, mutating it. Returns false when the event was already applied
+ * (nothing changed). `history` is read only when the fold state cannot answer; without it such
+ * an event is a HistoryRequiredError.
+ */
+export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy, history?: EventHistory): boolean {
+  const outcome = tryEvolveInPlace(view, event, policy);
+  if (outcome !== 'needs-history') return outcome === 'applied';
+  if (history === undefined) throw new HistoryRequiredError(view.customerId, `event ${event.eventId} is not after the last applied one`);
+  const fact = toFact(event);
+  const facts = historyFacts(view.customerId, history());
+  const applied = facts.some((f) => f.eventId === fact.eventId);
+  const refold = needsRefold(view, policy);
+  if (applied && !refold) return false;
+  replaceWith(view, replay(view.customerId, applied ? facts : insertSorted(facts, fact), policy, view.state.clockMs));
   return true;
 }
 
@@ -132,7 +205,7 @@ function copyByContext(byContext: CustomerView['satisfaction']['byContext']): Cu
   return out;
 }
 
-/** A copy safe to mutate: log entries (facts) are immutable and shared, everything else copied. */
+/** A copy safe to mutate: everything the rules mutate or push into is copied. */
 export function cloneView(view: CustomerView): CustomerView {
   const lc = view.lifecycle;
   const as = lc.assessment;
@@ -186,53 +259,71 @@ export function cloneView(view: CustomerView): CustomerView {
       ...s,
       purchaseTimes: s.purchaseTimes.slice(),
       purchaseValues: s.purchaseValues.slice(),
+      purchaseOrders: s.purchaseOrders.slice(),
+      refundTimes: s.refundTimes.slice(),
+      refundValues: s.refundValues.slice(),
+      refundOrders: s.refundOrders.slice(),
+      interactionTimes: s.interactionTimes.slice(),
       recentRatings: s.recentRatings.slice(),
       contextRatingSums: { ...s.contextRatingSums },
       categories: copyOwn(s.categories),
-      refundedOrders: s.refundedOrders.slice(),
       pendingFollowUps: s.pendingFollowUps.slice(),
       recentlyResolved: copyAll(s.recentlyResolved),
     },
-    log: view.log.slice(),
   };
 }
 
-/** Pure: returns a new view with the event applied, or the same view when it was already applied. */
-export function evolve(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): CustomerView {
+/**
+ * Pure: returns a new view with the event applied, or the same view when it was already applied.
+ * `history` as for evolveInPlace.
+ */
+export function evolve(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy, history?: EventHistory): CustomerView {
   checkCustomer(view, event);
-  view = withReadableLog(view);
-  if (view.policyVersion === policy.policyVersion) {
-    const t = Date.parse(event.occurredAt);
-    const last = view.log[view.log.length - 1];
-    // Only an event not after the last applied one can be a redelivery.
-    const maybeApplied =
-      last !== undefined &&
-      (t < last.occurredAtMs || (t === last.occurredAtMs && event.position <= last.position) || t < view.state.clockMs);
-    if (maybeApplied && hasApplied(view.log, event.eventId)) return view;
+  const legacy = legacyFacts(view) !== null;
+  if (!legacy && view.eventCount > 0 && !needsRefold(view, policy)) {
+    const fact = toFact(event);
+    if (!isAfterLast(view, fact)) {
+      // Only an event not after the last applied one can be a redelivery.
+      if (isLastApplied(view, fact)) return view;
+      if (history === undefined) throw new HistoryRequiredError(view.customerId, `event ${event.eventId} is not after the last applied one`);
+      const events = [...history()];
+      if (events.some((e) => e.eventId === event.eventId)) return view;
+      const next = { ...view };
+      evolveInPlace(next, event, policy, () => events);
+      return next;
+    }
   }
   // A view to re-fold is replaced whole (top-level fields), so a shallow copy protects the original.
-  const next = needsRefold(view, policy) ? { ...view } : cloneView(view);
-  evolveInPlace(next, event, policy);
+  const next = legacy || (view.eventCount > 0 && needsRefold(view, policy)) ? { ...view } : cloneView(view);
+  evolveInPlace(next, event, policy, history);
   return next;
 }
 
 /**
  * The view as of `asOf`: time rules (inactivity and volume-decline dissolution, SLA breach,
  * tenure-based commitment and identification, recency) applied up to that instant. An asOf
- * earlier than the view's clock rebuilds the view from the events that occurred by then.
+ * earlier than the view's clock rebuilds the view from the history's events that occurred by then.
  */
-export function evaluate(view: CustomerView, asOf: string, policy: RelationshipPolicy): CustomerView {
+export function evaluate(view: CustomerView, asOf: string, policy: RelationshipPolicy, history?: EventHistory): CustomerView {
   const at = Date.parse(asOf);
   if (!Number.isFinite(at)) throw new InvalidEventError('(evaluate)', `asOf is not a date: ${asOf}`);
   if (view.eventCount === 0) return view.policyVersion === policy.policyVersion ? view : initialView(view.customerId, policy);
-  view = withReadableLog(view);
+  const legacy = legacyFacts(view);
+  if (legacy !== null) return replay(view.customerId, legacy.filter((f) => f.occurredAtMs <= at).sort(compareFacts), policy, at);
   if (needsRefold(view, policy) || at < view.state.clockMs) {
-    return replay(view.customerId, view.log.filter((f) => f.occurredAtMs <= at), policy, at);
+    if (history === undefined) throw new HistoryRequiredError(view.customerId, `asOf ${asOf} is before the view's clock`);
+    return replay(view.customerId, historyFacts(view.customerId, history()).filter((f) => f.occurredAtMs <= at), policy, at);
   }
   const next = cloneView(view);
   advance(next, at, policy);
   finalize(next, policy);
   return next;
+}
+
+/** Whether evaluating `view` as of `asOf` needs its history (an asOf before its clock, another policy). */
+export function evaluateNeedsHistory(view: CustomerView, asOf: string, policy: RelationshipPolicy): boolean {
+  if (view.eventCount === 0 || legacyFacts(view) !== null) return false;
+  return needsRefold(view, policy) || Date.parse(asOf) < view.state.clockMs;
 }
 
 /** Full replay of a customer's events in any order (duplicates by eventId count once). */
@@ -241,12 +332,5 @@ export function foldEvents(
   events: Iterable<StoredInteractionEvent>,
   policy: RelationshipPolicy,
 ): CustomerView {
-  const byId = new Map<string, EventFact>();
-  for (const event of events) {
-    if (event.customerId !== customerId) throw new CustomerMismatchError(customerId, event.customerId, event.eventId);
-    const fact = toFact(event);
-    const seen = byId.get(fact.eventId);
-    if (seen === undefined || compareFacts(fact, seen) < 0) byId.set(fact.eventId, fact);
-  }
-  return replay(customerId, [...byId.values()].sort(compareFacts), policy, null);
+  return replay(customerId, historyFacts(customerId, events), policy, null);
 }

@@ -31,11 +31,11 @@ export function finalizeAfter(v: CustomerView, policy: RelationshipPolicy, kind:
 
 /** `kind` null: everything. */
 function refresh(v: CustomerView, policy: RelationshipPolicy, kind: EventFactType | null, trustMoved: boolean): void {
-  const at = v.state.clockMs;
-  const last = v.log[v.log.length - 1];
-  if (last === undefined) return;
+  const s = v.state;
+  const at = s.clockMs;
+  if (v.eventCount === 0) return;
   // On the live path the clock is the last event's instant: its own string, no formatting.
-  v.asOf = last.occurredAtMs === at ? last.occurredAt : iso(at);
+  v.asOf = s.lastEventMs === at && v.lastEventAt !== null ? v.lastEventAt : iso(at);
 
   const all = kind === null;
   const purchase = all || kind === 'PurchaseMade';

@@ -1,11 +1,10 @@
 /**
  * The published view of one customer (docs/relationship-model.md §2–§5): what the API, the views
  * topic and the tests show. JSON-serialisable: plain objects, arrays, numbers, strings, booleans
- * and null only, so a read store can keep it as a document. The fold's own bookkeeping (`state`,
- * `log`) is typed in ../fold/fold-state.types.ts.
+ * and null only, so a read store can keep it as a document. The fold's own bookkeeping (`state`)
+ * is typed in ../fold/fold-state.types.ts; the history is the customer's stream in the event store.
  */
 import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingContext, RatingScale } from '@crm/contracts';
-import type { EventFact } from '../fold/event-fact';
 import type { CustomerViewState } from '../fold/fold-state.types';
 import type { LifecycleStage, LoyaltyFormationStage, TrustStage } from '../policy';
 
@@ -229,7 +228,6 @@ export interface CustomerView {
     open: OpenComplaint[];
   };
   churnReason: ChurnReason | null;
+  /** The fold's running tallies (not published; compact: see fold-state.types.ts). */
   state: CustomerViewState;
-  /** Every applied event, compact, in application order (occurredAt, position, eventId). */
-  log: EventFact[];
 }

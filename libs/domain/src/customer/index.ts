@@ -1,5 +1,15 @@
 export * from './customer-view.types';
 export { initialView } from './customer-view.initial';
-export { evolve, evolveInPlace, evaluate, foldEvents, cloneView } from './customer-view.evolve';
+export {
+  EventHistory,
+  EvolveOutcome,
+  evolve,
+  evolveInPlace,
+  tryEvolveInPlace,
+  evaluate,
+  evaluateNeedsHistory,
+  foldEvents,
+  cloneView,
+} from './customer-view.evolve';
 export { rfmSummary, RfmSummary } from './rfm-summary';
 export { getOwn, setOwn, copyOwn } from './own-keys';

@@ -20,42 +20,28 @@ export interface RfmSummary {
   historicalValue: number;
 }
 
+/**
+ * From the fold state's tallies, so `view` must reflect no event after `asOf`: evaluate it as of
+ * asOf first (the population pass does), which re-folds a view that is ahead from its history.
+ */
 export function rfmSummary(view: CustomerView, asOf: string, policy: RelationshipPolicy): RfmSummary {
   const at = Date.parse(asOf);
   if (!Number.isFinite(at)) throw new InvalidEventError('(rfmSummary)', `asOf is not a date: ${asOf}`);
+  const s = view.state;
+  if (view.eventCount > 0 && s.lastEventMs > at) throw new RangeError(`rfmSummary: the view of ${view.customerId} has events after ${asOf}; evaluate it as of asOf first`);
   const windowFrom = at - policy.tiers.valueWindowDays * DAY_MS;
   const unit = policy.clv.timeUnitDays * DAY_MS;
-  // Purchase value per UTC day, in application order; foreign-currency purchases count as transactions, value 0.
-  const days: number[] = [];
-  const dayValues: number[] = [];
-  let historicalValue = 0;
+  // Purchases minus refunds inside the value window (inside the fold horizon, so still in the state).
   let value365 = 0;
-  let first: number | null = null;
-  let last = 0;
-  for (const f of view.log) {
-    if (f.occurredAtMs > at) break;
-    if (f.type === 'PurchaseMade') {
-      const amount = f.currency === view.currency ? f.amount : 0;
-      const day = Math.floor(f.occurredAtMs / DAY_MS);
-      if (days.length === 0 || days[days.length - 1] !== day) {
-        days.push(day);
-        dayValues.push(0);
-        // t_x is the time of the last repeat transaction: the first purchase of the last purchase day.
-        last = f.occurredAtMs;
-      }
-      dayValues[dayValues.length - 1] += amount;
-      first ??= f.occurredAtMs;
-      historicalValue += amount;
-      if (f.occurredAtMs > windowFrom) value365 += amount;
-    } else if (f.type === 'PurchaseRefunded' && f.currency === view.currency) {
-      historicalValue -= f.amount;
-      if (f.occurredAtMs > windowFrom) value365 -= f.amount;
-    }
-  }
+  for (let i = s.purchaseTimes.length - 1; i >= 0 && s.purchaseTimes[i] > windowFrom; i--) value365 += s.purchaseValues[i];
+  for (let i = s.refundTimes.length - 1; i >= 0 && s.refundTimes[i] > windowFrom; i--) value365 -= s.refundValues[i];
+  const historicalValue = view.historicalValue;
+  const first = s.firstPurchaseMs;
   if (first === null) return { customerId: view.customerId, x: 0, tx: 0, T: 0, zbar: 0, value365, historicalValue };
-  const x = days.length - 1;
-  let repeatValue = 0;
-  for (let i = 1; i < dayValues.length; i++) repeatValue += dayValues[i];
+  const x = s.purchaseDays - 1;
+  // Repeat value: the purchases of the days after the first purchase day (foreign-currency ones count as transactions, value 0).
+  const repeatValue = view.loyalty.behavioural.purchaseValue - s.firstDayValue;
+  const last = s.lastPurchaseDayStartMs ?? first;
   return {
     customerId: view.customerId,
     x,

@@ -11,13 +11,61 @@ import { normaliseScore, npsClass, satisfactionLevel } from '../satisfaction/sat
 import { resolvedWithinSla, slaDeadlineMs } from '../trust/complaint-sla';
 import { noteInteraction, trustScore, violate } from '../trust/trust.rules';
 import { DAY_MS, EventFact, iso } from './event-fact';
+import { foldHorizonMs } from './horizon';
 
 const COMPETENCE = 1;
 const BENEVOLENCE = 2;
 const INTEGRITY = 4;
 
+/**
+ * What a replay knows of the orders from the complete facts (the fold state keeps only the
+ * orders inside the horizon): whether the order was bought, or refunded, before the fact being applied.
+ */
+export interface OrderHistory {
+  purchasedBefore(orderId: string): boolean;
+  refundedBefore(orderId: string): boolean;
+}
+
+/**
+ * Whether the fold state cannot say on its own how a refund of `orderId` counts: the order is
+ * not among the refunds and purchases it kept, and some fell out of the horizon.
+ */
+export function refundNeedsHistory(v: CustomerView, orderId: string): boolean {
+  const s = v.state;
+  if (s.refundOrders.includes(orderId)) return false;
+  return s.refundsBeforeHorizon > 0 || (s.purchasesBeforeHorizon > 0 && !s.purchaseOrders.includes(orderId));
+}
+
+/** Drops what fell out of the horizon ending at `at` from the fold state's windows. */
+export function pruneWindows(v: CustomerView, at: number, policy: RelationshipPolicy): void {
+  const s = v.state;
+  const cutoff = at - foldHorizonMs(policy);
+  let n = 0;
+  const pt = s.purchaseTimes;
+  while (n < pt.length && pt[n] <= cutoff) n++;
+  if (n > 0) {
+    pt.splice(0, n);
+    s.purchaseValues.splice(0, n);
+    s.purchaseOrders.splice(0, n);
+    s.purchasesBeforeHorizon += n;
+  }
+  n = 0;
+  const rt = s.refundTimes;
+  while (n < rt.length && rt[n] <= cutoff) n++;
+  if (n > 0) {
+    rt.splice(0, n);
+    s.refundValues.splice(0, n);
+    s.refundOrders.splice(0, n);
+    s.refundsBeforeHorizon += n;
+  }
+  n = 0;
+  const it = s.interactionTimes;
+  while (n < it.length && it[n] <= cutoff) n++;
+  if (n > 0) it.splice(0, n);
+}
+
 /** Updates tallies and evidence for one fact; returns true when it caused a trust violation. */
-export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy): boolean {
+export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPolicy, orders: OrderHistory | null = null): boolean {
   const s = v.state;
   // Sub-objects are fetched in the arms that use them: each is a separate (often cold) object.
   let violated = false;
@@ -27,6 +75,10 @@ export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPol
   v.eventCount++;
   if (f.position > v.position) v.position = f.position;
   v.lastEventAt = f.occurredAt;
+  s.lastEventMs = f.occurredAtMs;
+  s.lastPosition = f.position;
+  s.lastEventId = f.eventId;
+  if (f.type !== 'RelationshipEnded' && policy.segments.retention.activity === 'interaction') s.interactionTimes.push(f.occurredAtMs);
   switch (f.type) {
     case 'CustomerRegistered':
       counts.CustomerRegistered++;
@@ -90,8 +142,16 @@ export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPol
       beh.purchases++;
       beh.interactions++;
       if (v.currency === null) v.currency = f.currency;
+      const value = f.currency === v.currency ? f.amount : 0;
       s.purchaseTimes.push(f.occurredAtMs);
-      s.purchaseValues.push(f.currency === v.currency ? f.amount : 0);
+      s.purchaseValues.push(value);
+      s.purchaseOrders.push(f.orderId);
+      // BG/NBD counts purchase days (UTC), t_x is the first purchase of the last one.
+      if (s.lastPurchaseDayStartMs === null || Math.floor(f.occurredAtMs / DAY_MS) !== Math.floor(s.lastPurchaseDayStartMs / DAY_MS)) {
+        s.purchaseDays++;
+        s.lastPurchaseDayStartMs = f.occurredAtMs;
+      }
+      if (s.purchaseDays === 1) s.firstDayValue += value;
       if (f.currency === v.currency) {
         v.historicalValue += f.amount;
         v.loyalty.behavioural.purchaseValue += f.amount;
@@ -117,10 +177,14 @@ export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPol
       if (v.currency === null) v.currency = f.currency;
       if (f.currency === v.currency) v.historicalValue -= f.amount;
       else foreignTotals(v, f.currency).refundValue += f.amount;
-      if (!s.refundedOrders.includes(f.orderId)) {
-        s.refundedOrders.push(f.orderId);
+      const refundedBefore = orders ? orders.refundedBefore(f.orderId) : s.refundOrders.includes(f.orderId);
+      s.refundTimes.push(f.occurredAtMs);
+      s.refundValues.push(f.currency === v.currency ? f.amount : 0);
+      s.refundOrders.push(f.orderId);
+      if (!refundedBefore) {
         // The order turns from "not refunded" (positive) into a failed exchange (negative).
-        if (hasPurchase(v, f.orderId) && ev.competence.positive > 0) ev.competence.positive--;
+        const purchased = orders ? orders.purchasedBefore(f.orderId) : s.purchaseOrders.includes(f.orderId);
+        if (purchased && ev.competence.positive > 0) ev.competence.positive--;
         ev.competence.negative++;
         rescore |= COMPETENCE;
       }
@@ -173,6 +237,9 @@ export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPol
       rescore |= BENEVOLENCE | INTEGRITY;
       if (within === true && f.customerAccepted) c.recovered++;
       if (i >= 0) c.open.splice(i, 1);
+      // Only a refund inside the window can still use a resolution (later facts are not earlier).
+      const windowMs = policy.trust.violation.refundAfterResolutionDays * DAY_MS;
+      if (s.recentlyResolved.length > 0) s.recentlyResolved = s.recentlyResolved.filter((r) => f.occurredAtMs - r.resolvedMs <= windowMs);
       s.recentlyResolved.push({ complaintId: f.complaintId, resolvedMs: f.occurredAtMs, violated: false });
       break;
     }
@@ -246,13 +313,4 @@ function foreignTotals(v: CustomerView, currency: string): CurrencyTotals {
     setOwn(v.foreignCurrencies, currency, totals);
   }
   return totals;
-}
-
-function hasPurchase(v: CustomerView, orderId: string): boolean {
-  const log = v.log;
-  for (let i = log.length - 1; i >= 0; i--) {
-    const f = log[i];
-    if (f.type === 'PurchaseMade' && f.orderId === orderId) return true;
-  }
-  return false;
 }

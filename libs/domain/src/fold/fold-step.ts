@@ -10,10 +10,10 @@ import { lifecycleOnEvent } from '../lifecycle/lifecycle.rules';
 import { advance } from '../time-rules/wakes';
 import { trustRise } from '../trust/trust.rules';
 import type { EventFact } from './event-fact';
-import { applyFact } from './event-tallies';
+import { OrderHistory, applyFact, pruneWindows } from './event-tallies';
 
 /** Applies one fact: time rules up to its instant, then the fact, then the event rules. */
-export function step(v: CustomerView, f: EventFact, policy: RelationshipPolicy): void {
+export function step(v: CustomerView, f: EventFact, policy: RelationshipPolicy, orders: OrderHistory | null = null): void {
   const s = v.state;
   if (v.eventCount === 0) {
     // The first event of any type creates the customer in awareness / calculus trust.
@@ -30,8 +30,8 @@ export function step(v: CustomerView, f: EventFact, policy: RelationshipPolicy):
   } else {
     advance(v, f.occurredAtMs, policy);
   }
-  v.log.push(f);
-  const violated = applyFact(v, f, policy);
+  const violated = applyFact(v, f, policy, orders);
+  pruneWindows(v, f.occurredAtMs, policy);
   if (f.occurredAtMs > s.clockMs) s.clockMs = f.occurredAtMs;
   // Trust first: commitment needs trust ≥ knowledge. A violation in this event blocks a rise in it.
   if (!violated) trustRise(v, f.occurredAtMs, f.eventId, f.occurredAt, policy);

@@ -1,4 +1,3 @@
-import type { EventFact } from '../fold/event-fact';
 import { activePeriods, retentionSeries } from './retention';
 import { DEFAULT_SEGMENTS_POLICY } from './segmentation.policy';
 
@@ -6,16 +5,17 @@ const AS_OF = '2026-04-01T00:00:00.000Z';
 const AT = Date.parse(AS_OF);
 const DAY = 86_400_000;
 const ago = (days: number) => AT - days * DAY;
-let n = 0;
-const fact = (t: number, k: 'PurchaseMade' | 'ContactLogged' | 'RelationshipEnded'): EventFact => {
-  const base = { eventId: `e${++n}`, occurredAtMs: t, occurredAt: new Date(t).toISOString(), position: n };
-  if (k === 'PurchaseMade') return { ...base, type: k, orderId: `o${n}`, amount: 1000, currency: 'EUR', productCategory: 'books' };
-  if (k === 'ContactLogged') {
-    return { ...base, type: k, direction: 'inbound', outcome: 'resolved', sentiment: null, contactId: null, followUpOf: null };
-  }
-  return { ...base, type: k, reason: 'price' };
+/** The fold state's activity times of the given events (purchases; any event but an ending). */
+const log = (...facts: { t: number; k: 'PurchaseMade' | 'ContactLogged' | 'RelationshipEnded' }[]) => {
+  const sorted = facts.sort((a, b) => a.t - b.t);
+  return {
+    state: {
+      purchaseTimes: sorted.filter((f) => f.k === 'PurchaseMade').map((f) => f.t),
+      interactionTimes: sorted.filter((f) => f.k !== 'RelationshipEnded').map((f) => f.t),
+    },
+  };
 };
-const log = (...facts: EventFact[]) => ({ log: facts.sort((a, b) => a.occurredAtMs - b.occurredAtMs) });
+const fact = (t: number, k: 'PurchaseMade' | 'ContactLogged' | 'RelationshipEnded') => ({ t, k });
 const policy = { periodDays: 30, periods: 3, activity: 'purchase' as const };
 
 describe('activePeriods (periods of 30 days ending at asOf: k = (asOf − (k+1)·30d, asOf − k·30d])', () => {

@@ -2,7 +2,7 @@
  * Retention per period (保留率, docs/relationship-model.md §7): of the customers active in a
  * period, the share still active in the next one.
  */
-import type { CustomerView } from '../customer/customer-view.types';
+import type { CustomerViewState } from '../fold/fold-state.types';
 import type { SegmentsPolicy } from './segmentation.policy';
 import { isoInstantOf } from './utc-day';
 
@@ -32,22 +32,26 @@ export interface RetentionReport {
 /**
  * The periods (0 = the one ending at asOf, k = (asOf − (k+1)·L, asOf − k·L]) in which the
  * customer was active, ascending, for the `periods + 1` periods the series needs. Reads the
- * view's compact log from its end; facts after asOf do not count (the view may be ahead).
+ * fold state's activity times (purchases, or every interaction: both kept inside the fold
+ * horizon, which covers the series) from their end; times after asOf do not count.
  */
-export function activePeriods(view: Pick<CustomerView, 'log'>, asOf: string, policy: RetentionPolicy): number[] {
+export function activePeriods(
+  view: { state: Pick<CustomerViewState, 'purchaseTimes' | 'interactionTimes'> },
+  asOf: string,
+  policy: RetentionPolicy,
+): number[] {
   const at = Date.parse(asOf);
   if (!Number.isFinite(at)) throw new RangeError(`activePeriods: asOf is not an ISO 8601 instant: ${asOf}`);
   const length = policy.periodDays * DAY_MS;
   const oldest = policy.periods; // the series compares periods..1 with the one after each
   const since = at - (oldest + 1) * length;
+  const times = policy.activity === 'purchase' ? view.state.purchaseTimes : view.state.interactionTimes;
   const seen = new Set<number>();
-  for (let i = view.log.length - 1; i >= 0; i--) {
-    const fact = view.log[i];
-    if (fact.occurredAtMs > at) continue;
-    if (fact.occurredAtMs <= since) break; // the log is in occurredAt order
-    const counts = policy.activity === 'purchase' ? fact.type === 'PurchaseMade' : fact.type !== 'RelationshipEnded';
-    if (!counts) continue;
-    seen.add(Math.max(0, Math.ceil((at - fact.occurredAtMs) / length) - 1));
+  for (let i = times.length - 1; i >= 0; i--) {
+    const t = times[i];
+    if (t > at) continue;
+    if (t <= since) break; // ascending
+    seen.add(Math.max(0, Math.ceil((at - t) / length) - 1));
   }
   return [...seen].filter((k) => k <= oldest).sort((a, b) => a - b);
 }

@@ -87,7 +87,7 @@ describe('complaint SLA: the deadline instant is still in time', () => {
       expect(persisted.complaints.open[0].breached).toBe(true);
       expect(persisted.trust.violations).toHaveLength(breaches ? 1 : 0);
 
-      const resolved = evolve(persisted, c.resolved(at(deadline), 'K-1'), DEFAULT_POLICY);
+      const resolved = evolve(persisted, c.resolved(at(deadline), 'K-1'), DEFAULT_POLICY, () => events);
       expect(resolved.trust.violations).toEqual([]);
       expect(resolved.trust.stage).toBe('knowledge');
       expect(resolved.complaints).toMatchObject({ resolvedWithinSla: 1, open: [] });

@@ -13,6 +13,7 @@ import {
   segmentPopulation,
   transitionsPerDay,
 } from '@crm/domain';
+import type { HistoryLoader } from '../customer-projection';
 import type { ProjectedView, ViewSegment } from '../projection-runner';
 import type { RelationshipProjection } from '../relationship.projection';
 import { ReadStore, ViewRecord } from '@crm/read-store';
@@ -82,7 +83,16 @@ export async function runSegmentation(
   readStore: ReadStore,
   projection: RelationshipProjection,
   asOf: string,
-  { batchSize = 500, now = () => performance.now() }: { batchSize?: number; now?: () => number } = {},
+  {
+    batchSize = 500,
+    now = () => performance.now(),
+    history,
+  }: {
+    batchSize?: number;
+    now?: () => number;
+    /** The history of a stored view (e.g. customerHistory over the event store): a view whose clock is after asOf is re-folded from it. */
+    history?: (customerId: string, position: number) => HistoryLoader;
+  } = {},
 ): Promise<SegmentsReport> {
   const started = now();
   const at = Date.parse(asOf);
@@ -90,7 +100,7 @@ export async function runSegmentation(
   const inputs: SegmentInput[] = [];
   const transitions: { to: string; occurredAt: string }[] = [];
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
-    const view = projection.evaluate(record.view.state, asOf);
+    const view = await projection.evaluate(record.view.state, asOf, history?.(record.customerId, record.position));
     inputs.push(projection.segmentInput(view, asOf));
     for (const t of view.lifecycle.transitions) transitions.push({ to: t.to, occurredAt: t.occurredAt });
   }
@@ -109,7 +119,7 @@ export async function runSegmentation(
     const previous = record.view.segment;
     if (previous && Date.parse(previous.asOf) > at) continue;
     const state = record.view.state;
-    const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(projection.evaluate(state, asOf)) : {};
+    const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(await projection.evaluate(state, asOf, history?.(record.customerId, record.position))) : {};
     const segment: CustomerSegment = {
       asOf,
       tier,

@@ -107,10 +107,26 @@ export class CustomerEvents {
   }
 }
 
-/** Live: evolve one event at a time, in the order given. */
+/**
+ * An in-memory stand-in for the customer's stream: the events delivered so far, which is the
+ * history evolve/evaluate read when the fold state cannot answer (late events, a past asOf).
+ */
+export class InMemoryHistory {
+  readonly events: StoredInteractionEvent[] = [];
+  readonly read = (): Iterable<StoredInteractionEvent> => this.events;
+  add(event: StoredInteractionEvent): void {
+    this.events.push(event);
+  }
+}
+
+/** Live: evolve one event at a time, in the order given, with the delivered events as the history. */
 export function live(customerId: string, events: readonly StoredInteractionEvent[], policy = DEFAULT_POLICY): CustomerView {
   let view = initialView(customerId, policy);
-  for (const e of events) view = evolve(view, e, policy);
+  const history = new InMemoryHistory();
+  for (const e of events) {
+    view = evolve(view, e, policy, history.read);
+    history.add(e);
+  }
   return view;
 }
 
@@ -127,7 +143,7 @@ export function given(events: readonly StoredInteractionEvent[], policy: Relatio
   };
   return {
     whenEvolved: both,
-    whenEvaluatedAt: (asOf: string): CustomerView => evaluate(both(), asOf, policy),
+    whenEvaluatedAt: (asOf: string): CustomerView => evaluate(both(), asOf, policy, () => events),
   };
 }
 
