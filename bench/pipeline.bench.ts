@@ -122,6 +122,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** CLOCK_MONOTONIC in µs: the clock of V8's profile timestamps, so the phase can be cut out of a profile. */
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+/**
+ * CPU seconds (user + system) the processes used so far, from /proc (Linux): what a projector
+ * costs per event whatever else the shared machine runs. Undefined where /proc is not there.
+ */
+function cpuSeconds(pids: number[]): number | undefined {
+  try {
+    return pids.reduce((sum, pid) => {
+      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    }, 0);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Until the group has `members` members, each with its partitions: a rebalance is not throughput. */
 async function waitForStableGroup(groupId: string, members: number): Promise<void> {
   const admin = new Kafka({ brokers: brokers.split(','), clientId: 'bench-pipeline', logLevel: logLevel.NOTHING }).admin();
@@ -142,6 +165,8 @@ async function waitForStableGroup(groupId: string, members: number): Promise<voi
 interface DeploymentResult {
   projectors: number;
   sustained: number;
+  /** CPU time of the projector processes per event folded during the throughput phase (µs). */
+  cpuMicrosPerEvent?: number;
   latency?: { target: number; achieved: number; p50: number; p99: number; samples: number };
   profiles: { pid: number; window: [number, number] }[];
 }
@@ -192,14 +217,18 @@ async function runDeployment(projectors: number, backlog: InteractionEvent[]): P
     // The clock starts at the first folded batch: app start-up and the group join are not throughput.
     let first = 0;
     while ((first = await applied()) === 0) await sleep(2);
+    const pids = group.map((p) => p.process.pid!);
     const started = performance.now();
     const windowStart = monotonicMicros();
+    const cpuStart = cpuSeconds(pids);
     while ((await applied()) < backlog.length) await sleep(5);
     const seconds = (performance.now() - started) / 1000;
+    const cpuEnd = cpuSeconds(pids);
     const window: [number, number] = [windowStart, monotonicMicros()];
     const sustained = (backlog.length - first) / seconds;
-    const profiles = options.cpuProfDir === undefined ? [] : group.map((p) => ({ pid: p.process.pid!, window }));
-    if (options.latencySeconds <= 0) return { projectors, sustained, profiles };
+    const cpuMicrosPerEvent = cpuStart === undefined || cpuEnd === undefined ? undefined : ((cpuEnd - cpuStart) * 1e6) / (backlog.length - first);
+    const profiles = options.cpuProfDir === undefined ? [] : pids.map((pid) => ({ pid, window }));
+    if (options.latencySeconds <= 0) return { projectors, sustained, cpuMicrosPerEvent, profiles };
 
     // Phase 2: HTTP publishes at half the sustained rate; latency until the view shows the event.
     app = await createServiceApp('bench', config, [IngestModule, QueryModule], { logger: ['error'] });
@@ -234,7 +263,7 @@ async function runDeployment(projectors: number, backlog: InteractionEvent[]): P
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
     const achieved = (i - backlog.length) / options.latencySeconds;
-    return { projectors, sustained, profiles, latency: { target: rate, achieved, p50: pct(50), p99: pct(99), samples: latencies.length } };
+    return { projectors, sustained, cpuMicrosPerEvent, profiles, latency: { target: rate, achieved, p50: pct(50), p99: pct(99), samples: latencies.length } };
   } finally {
     await app?.close();
     await Promise.all(children.map((c) => c.stop()));
@@ -291,7 +320,8 @@ async function main() {
   for (const projectors of options.projectors) {
     const result = await runDeployment(projectors, backlog);
     results.push(result);
-    console.log(`${projectors} projector(s): ${Math.round(result.sustained)} events/s${result.latency ? `, p99 ${result.latency.p99.toFixed(1)} ms` : ''}`);
+    const cpu = result.cpuMicrosPerEvent === undefined ? '' : `, ${result.cpuMicrosPerEvent.toFixed(0)} µs of projector CPU per event`;
+    console.log(`${projectors} projector(s): ${Math.round(result.sustained)} events/s${cpu}${result.latency ? `, p99 ${result.latency.p99.toFixed(1)} ms` : ''}`);
   }
 
   // Phase 3: the broker's own limit, same record count and size, same machine, same run.
@@ -306,10 +336,11 @@ async function main() {
   const producer = perf.producer.recordsPerSec;
   console.log(`\nPipeline benchmark: ${options.events.toLocaleString('en-US')} events, ${options.customers.toLocaleString('en-US')} customers, ~${messageBytes} B per message, 6 partitions, relay and projectors in their own processes\n`);
   console.table([
-    ...results.flatMap(({ projectors, sustained, latency }) => {
+    ...results.flatMap(({ projectors, sustained, cpuMicrosPerEvent, latency }) => {
       const label = `${projectors} projector${projectors === 1 ? '' : 's'}`;
       return [
         { measure: `relay → Kafka → ${label} → Redis (events/s)`, value: round(sustained), aim: '≥ 30,000', verdict: `${sustained >= 30_000 ? 'PASS' : 'BELOW'}, ratio to producer limit ${(sustained / producer).toFixed(3)}` },
+        ...(cpuMicrosPerEvent === undefined ? [] : [{ measure: `  ${label}: projector CPU per event (µs, user + system)`, value: cpuMicrosPerEvent.toFixed(0), aim: '', verdict: '' }]),
         ...(latency === undefined
           ? []
           : [

@@ -1,5 +1,5 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { validateWithJsonSchema } from '@crm/contracts/edge';
+import { compileEventSchemas, validateWithJsonSchema } from '@crm/contracts/edge';
 import {
   ConsumerHandle,
   DEAD_LETTER_HEADERS,
@@ -61,6 +61,7 @@ export class KafkaProjector {
   }
 
   async start(): Promise<void> {
+    compileEventSchemas(); // before the first batch, which would otherwise pay for it
     this.handle = await this.broker.consume({
       topic: this.topics.interactions,
       groupId: this.options.groupId ?? 'crm-projector',
