@@ -13,6 +13,7 @@ import { refreshAssessment } from '../lifecycle/lifecycle-assessment';
 import { refreshBehaviour, refreshTraitsAndFormation } from '../loyalty/loyalty.read-outs';
 import { refreshRatings, refreshSignals } from '../satisfaction/satisfaction.read-outs';
 import type { CustomerView } from './customer-view.types';
+import { ALL, BOUGHT, COMPETITOR, FILED, MONEY, OPEN_MOVED, PURCHASE, RECOMMENDATION, TRUST_MOVED } from './read-out-changes';
 
 /** Full recompute of every read-out (replays, evaluate). */
 export function finalize(v: CustomerView, policy: RelationshipPolicy): void {
@@ -48,11 +49,20 @@ function refresh(v: CustomerView, policy: RelationshipPolicy, kind: EventFactTyp
   const openMoved = filed || kind === 'ComplaintResolved';
   // Without any purchase the purchase-time read-outs keep their initial values.
   const bought = all || v.loyalty.behavioural.purchaseCount > 0;
+  const changes =
+    (all ? ALL : 0) |
+    (bought ? BOUGHT : 0) |
+    (purchase ? PURCHASE : 0) |
+    (money ? MONEY : 0) |
+    (recommendation ? RECOMMENDATION : 0) |
+    (competitor ? COMPETITOR : 0) |
+    (filed ? FILED : 0) |
+    (trustMoved ? TRUST_MOVED : 0) |
+    (openMoved ? OPEN_MOVED : 0);
 
-  const loyaltyChanges = { bought, purchase, money, recommendation, competitor, filed };
-  refreshBehaviour(v, at, loyaltyChanges);
+  refreshBehaviour(v, at, changes);
   if (rating) refreshRatings(v, policy);
   if (signals) refreshSignals(v, policy);
-  refreshTraitsAndFormation(v, at, policy, loyaltyChanges);
-  refreshAssessment(v, at, policy, { all, bought, purchase, money, trustMoved, openMoved });
+  refreshTraitsAndFormation(v, at, policy, changes);
+  refreshAssessment(v, at, policy, changes);
 }

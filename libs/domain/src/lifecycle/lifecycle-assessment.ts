@@ -6,27 +6,19 @@
 import type { RelationshipPolicy } from '../policy';
 import type { CustomerView } from '../customer/customer-view.types';
 import { DAY_MS } from '../fold/event-fact';
+import { ALL, BOUGHT, MONEY, OPEN_MOVED, PURCHASE, TRUST_MOVED } from '../customer/read-out-changes';
 import { purchasesSince, volumeDevelopment } from './purchase-windows';
 
-export interface AssessmentChanges {
-  all: boolean;
-  bought: boolean;
-  purchase: boolean;
-  money: boolean;
-  trustMoved: boolean;
-  openMoved: boolean;
-}
-
-/** The assessment as of `at` (the view's clock); untouched parts keep what the last read-out left. */
-export function refreshAssessment(v: CustomerView, at: number, policy: RelationshipPolicy, changes: AssessmentChanges): void {
-  if (!(changes.bought || changes.money || changes.trustMoved || changes.openMoved)) return;
+/** The assessment as of `at` (the view's clock); untouched parts keep what the last read-out left. `changes`: read-out-changes.ts bits. */
+export function refreshAssessment(v: CustomerView, at: number, policy: RelationshipPolicy, changes: number): void {
+  if ((changes & (BOUGHT | MONEY | TRUST_MOVED | OPEN_MOVED)) === 0) return;
   const as = v.lifecycle.assessment;
-  if (changes.bought) {
+  if (changes & BOUGHT) {
     as.development = volumeDevelopment(v, at, policy);
     as.value.frequency = purchasesSince(v, at - policy.tiers.valueWindowDays * DAY_MS, at);
   }
-  if (changes.all || changes.trustMoved) as.quality.trustStage = v.trust.stage;
-  if (changes.openMoved) as.quality.openComplaints = v.complaints.open.length;
-  if (changes.purchase) as.value.scope = v.loyalty.behavioural.categories.length;
-  if (changes.money) as.value.monetary = v.historicalValue;
+  if (changes & (ALL | TRUST_MOVED)) as.quality.trustStage = v.trust.stage;
+  if (changes & OPEN_MOVED) as.quality.openComplaints = v.complaints.open.length;
+  if (changes & PURCHASE) as.value.scope = v.loyalty.behavioural.categories.length;
+  if (changes & MONEY) as.value.monetary = v.historicalValue;
 }

@@ -10,45 +10,37 @@
 import type { LoyaltyFormationStage, RelationshipPolicy } from '../policy';
 import type { CustomerView } from '../customer/customer-view.types';
 import { DAY_MS } from '../fold/event-fact';
+import { BOUGHT, COMPETITOR, FILED, MONEY, PURCHASE, RECOMMENDATION } from '../customer/read-out-changes';
 
 type Evidence = Record<string, number | string | string[] | null>;
 
-/** What moved since the last read-out (null kinds: everything). */
-export interface LoyaltyChanges {
-  /** Any purchase-time read-out can have moved (a purchase ever, or everything). */
-  bought: boolean;
-  purchase: boolean;
-  money: boolean;
-  recommendation: boolean;
-  competitor: boolean;
-  filed: boolean;
-}
+// `changes`: the bits of ../customer/read-out-changes.ts.
 
 /** The behavioural dimension as of `at` (the view's clock). */
-export function refreshBehaviour(v: CustomerView, at: number, changes: LoyaltyChanges): void {
+export function refreshBehaviour(v: CustomerView, at: number, changes: number): void {
   const s = v.state;
   const loyalty = v.loyalty;
   const b = loyalty.behavioural;
   const purchases = b.purchaseCount;
   b.tenureDays = Math.floor((at - s.firstSeenMs) / DAY_MS);
-  if (changes.bought) b.recencyDays = s.lastPurchaseMs === null ? null : Math.floor((at - s.lastPurchaseMs) / DAY_MS);
-  if (changes.purchase) {
+  if (changes & BOUGHT) b.recencyDays = s.lastPurchaseMs === null ? null : Math.floor((at - s.lastPurchaseMs) / DAY_MS);
+  if (changes & PURCHASE) {
     b.frequency = purchases;
     b.repeatPurchaseRate = purchases > 0 ? (purchases - 1) / purchases : 0;
     loyalty.cognitive.repeatChoiceShare = purchases > 0 ? s.repeatChoices / purchases : 0;
   }
-  if (changes.money) b.monetary = v.historicalValue;
+  if (changes & MONEY) b.monetary = v.historicalValue;
 }
 
 /** The traits and the formation stage as of `at`. */
-export function refreshTraitsAndFormation(v: CustomerView, at: number, policy: RelationshipPolicy, changes: LoyaltyChanges): void {
+export function refreshTraitsAndFormation(v: CustomerView, at: number, policy: RelationshipPolicy, changes: number): void {
   const s = v.state;
   const loyalty = v.loyalty;
   const b = loyalty.behavioural;
   const tp = policy.loyalty.traits;
   const traits = loyalty.traits;
   let regularValue = false;
-  if (changes.bought) {
+  if (changes & BOUGHT) {
     const maxGapDays = s.episodeMaxGapMs / DAY_MS;
     regularValue =
       s.episodePurchases >= tp.regularRepeat.minPurchases &&
@@ -65,7 +57,7 @@ export function refreshTraitsAndFormation(v: CustomerView, at: number, policy: R
       e.daysSinceLastPurchase = b.recencyDays;
     } else t.evidence = { purchases: s.episodePurchases, maxGapDays: gap, daysSinceLastPurchase: b.recencyDays };
   }
-  if (changes.purchase) {
+  if (changes & PURCHASE) {
     // Kept equal to Object.keys(state.categories) by the purchase tally (categories only grow).
     const categories = b.categories;
     const t = traits.buysSeveralCategories;
@@ -73,7 +65,7 @@ export function refreshTraitsAndFormation(v: CustomerView, at: number, policy: R
     if ('categories' in t.evidence) t.evidence.categories = categories;
     else t.evidence = { categories };
   }
-  if (changes.recommendation) {
+  if (changes & RECOMMENDATION) {
     const conative = loyalty.conative;
     const t = traits.recommendsOthers;
     t.value = conative.referrals >= tp.recommends.minReferrals || (tp.recommends.promoterCounts && conative.npsClass === 'promoter');
@@ -83,7 +75,7 @@ export function refreshTraitsAndFormation(v: CustomerView, at: number, policy: R
       e.npsClass = conative.npsClass;
     } else t.evidence = { referrals: conative.referrals, npsClass: conative.npsClass };
   }
-  if (changes.competitor) {
+  if (changes & COMPETITOR) {
     const cognitive = loyalty.cognitive;
     const t = traits.resistsCompetitors;
     t.value = cognitive.competitorOffersDeclined >= tp.resistsCompetitors.minDeclined;
@@ -93,7 +85,7 @@ export function refreshTraitsAndFormation(v: CustomerView, at: number, policy: R
       e.competitors = cognitive.competitors;
     } else t.evidence = { declined: cognitive.competitorOffersDeclined, competitors: cognitive.competitors };
   }
-  if (changes.purchase || changes.filed) {
+  if (changes & (PURCHASE | FILED)) {
     const t = traits.toleratesFailure;
     t.value = s.purchasesAfterComplaint >= tp.toleratesFailure.minPurchasesAfterComplaint;
     const e: Evidence = t.evidence;
