@@ -23,7 +23,7 @@ describe('ingest group commit over HTTP (embedded store)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crm-ingest-group-commit-'));
-    app = await createServiceApp('ingest', loadConfig({ DATA_DIR: dir }), [IngestModule.withConfig({ INGEST_COALESCE_MS: 20 })], { logger: ['error'] });
+    app = await createServiceApp('ingest', loadConfig({ DATA_DIR: dir, INGEST_COALESCE_MS: '20' }), [IngestModule], { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const store = app.get(EventStore);

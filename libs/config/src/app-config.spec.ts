@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CRM_MODE: 'distributed' })).toThrow(/ESDB_URL=\(unset\)[\s\S]*KAFKA_BROKERS[\s\S]*REDIS_URL/);
   });
 
+  it('reads the group-commit settings and names bad ones', () => {
+    expect(loadConfig({})).toMatchObject({ INGEST_COALESCE_MS: 2, INGEST_COALESCE_MAX_EVENTS: 1000 });
+    expect(loadConfig({ INGEST_COALESCE_MS: '0.5', INGEST_COALESCE_MAX_EVENTS: '5000' })).toMatchObject({ INGEST_COALESCE_MS: 0.5, INGEST_COALESCE_MAX_EVENTS: 5000 });
+    expect(() => loadConfig({ INGEST_COALESCE_MS: '-1', INGEST_COALESCE_MAX_EVENTS: 'many' })).toThrow(/INGEST_COALESCE_MS="-1"[\s\S]*INGEST_COALESCE_MAX_EVENTS="many"/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

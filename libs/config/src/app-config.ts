@@ -21,6 +21,14 @@ export const configSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 2mb')
     .default('2mb'),
   BATCH_MAX_EVENTS: positiveInt.max(10_000).default(1000),
+  /**
+   * Group commit: the longest an append waits for others to share its store transaction (one
+   * commit, one fsync, acknowledges every request in it). The wait ends earlier when a turn of
+   * the event loop brings no new request. 0 = a transaction per request. Fractions allowed.
+   */
+  INGEST_COALESCE_MS: z.coerce.number().min(0).max(1000).default(2),
+  /** Events per group commit: committed as soon as this many wait (a request is never split). */
+  INGEST_COALESCE_MAX_EVENTS: positiveInt.max(100_000).default(1000),
   /** Events the projector folds per read-store commit. */
   PROJECTOR_BATCH_SIZE: positiveInt.max(100_000).default(500),
   /** How often the embedded event store is polled for appends made by another process. */

@@ -11,10 +11,11 @@ import {
   type StreamAppendOutcome,
 } from '@crm/event-store';
 import { collect } from '@crm/testing';
-import { ingestConfigSchema, type IngestConfig } from '../ingest.config';
+import { loadConfig } from '@crm/config';
 import { GroupCommit } from './group-commit';
 
-const config = (overrides: Partial<IngestConfig>): IngestConfig => ingestConfigSchema.parse(overrides);
+const config = (overrides: { INGEST_COALESCE_MS?: number; INGEST_COALESCE_MAX_EVENTS?: number }) =>
+  loadConfig(Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, String(v)])));
 
 const append = (streamId: string, count = 1, expectedRevision?: StreamAppend['expectedRevision']): StreamAppend => ({
   streamId,

@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { EventStore, type StreamAppend, type StreamAppendOutcome } from '@crm/event-store';
-import { INGEST_CONFIG, type IngestConfig } from '../ingest.config';
+import { APP_CONFIG, type AppConfig } from '@crm/config';
+
+/** The settings the group commit reads (AppConfig, validated at start). */
+export type GroupCommitConfig = Pick<AppConfig, 'INGEST_COALESCE_MS' | 'INGEST_COALESCE_MAX_EVENTS'>;
 
 interface Pending {
   appends: readonly StreamAppend[];
@@ -31,7 +34,7 @@ export class GroupCommit implements OnModuleDestroy {
 
   constructor(
     @Inject(EventStore) private readonly store: EventStore,
-    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @Inject(APP_CONFIG) private readonly config: GroupCommitConfig,
   ) {}
 
   /** The outcome of each append of this request, in order, once it is durable. */
