@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
-import { CustomerProjection, RelationshipProjection } from '@crm/projection';
+import { EventStore } from '@crm/event-store';
+import { CustomerProjection, RelationshipProjection, customerHistory } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { SegmentsReport, latestSegments, runSegmentation } from '@crm/projection';
 
@@ -20,6 +21,7 @@ export class SegmentationService implements OnApplicationBootstrap, OnApplicatio
     @Inject(ReadStore) private readonly readStore: ReadStore,
     @Inject(CustomerProjection) projection: CustomerProjection,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EventStore) private readonly eventStore: EventStore,
   ) {
     if (!(projection instanceof RelationshipProjection)) throw new Error('the population pass needs the relationship projection');
     this.projection = projection;
@@ -41,7 +43,9 @@ export class SegmentationService implements OnApplicationBootstrap, OnApplicatio
 
   /** Runs the pass as of `asOf`, or joins the run in progress. */
   run(asOf: string): Promise<SegmentsReport> {
-    this.running ??= runSegmentation(this.readStore, this.projection, asOf)
+    // A view whose clock is after asOf (a past refresh, an event dated later) is re-folded from its stream.
+    const history = (customerId: string, position: number) => customerHistory(this.eventStore, customerId, position);
+    this.running ??= runSegmentation(this.readStore, this.projection, asOf, { history })
       .then((report) => {
         this.logger.log(`population pass as of ${report.asOf}: ${report.population} customers in ${report.computedInMs} ms (${report.fit.method})`);
         return report;
