@@ -12,7 +12,7 @@ import { RATING_CONTEXTS, StoredInteractionEvent } from '@crm/contracts';
 import { CustomerMismatchError, HistoryRequiredError, InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
 import { EventFact, compareFacts, fromLegacyFact, isLegacyLog, toFact } from '../fold/event-fact';
-import { OrderHistory, refundNeedsHistory } from '../fold/event-tallies';
+import { OrderHistory, followUpNeedsHistory, refundNeedsHistory } from '../fold/event-tallies';
 import { step } from '../fold/fold-step';
 import { advance } from '../time-rules/wakes';
 import type { CustomerView, LoyalTrait } from './customer-view.types';
@@ -66,7 +66,8 @@ function needsRefold(view: CustomerView, policy: RelationshipPolicy): boolean {
     view.satisfaction.byContext === undefined ||
     view.state.contextRatingSums === undefined ||
     view.loyalty.conative.referredCustomers === undefined ||
-    view.state.purchaseOrders === undefined
+    view.state.purchaseOrders === undefined ||
+    view.state.pendingFollowUpTimes === undefined
   );
 }
 
@@ -77,6 +78,7 @@ function checkCustomer(view: CustomerView, event: StoredInteractionEvent): void 
 /** The order index of a replay: what the fold state's windows dropped, from the complete facts. */
 class ReplayOrders implements OrderHistory {
   cursor = 0;
+  readonly pendingFollowUps: string[] = [];
   private readonly firstPurchase = new Map<string, number>();
   private readonly firstRefund = new Map<string, number>();
   constructor(facts: readonly EventFact[]) {
@@ -96,7 +98,7 @@ class ReplayOrders implements OrderHistory {
 /** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
 function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null): CustomerView {
   const v = initialView(customerId, policy);
-  const orders = facts.some((f) => f.type === 'PurchaseRefunded') ? new ReplayOrders(facts) : null;
+  const orders = facts.some((f) => f.type === 'PurchaseRefunded' || (f.type === 'ContactLogged' && f.followUpOf !== null)) ? new ReplayOrders(facts) : null;
   for (let i = 0; i < facts.length; i++) {
     if (orders) orders.cursor = i;
     step(v, facts[i], policy, orders);
@@ -157,6 +159,7 @@ export function tryEvolveInPlace(view: CustomerView, event: StoredInteractionEve
   if (view.eventCount > 0 && needsRefold(view, policy)) return 'needs-history';
   if (isAfterLast(view, fact)) {
     if (fact.type === 'PurchaseRefunded' && refundNeedsHistory(view, fact.orderId)) return 'needs-history';
+    if (fact.type === 'ContactLogged' && fact.followUpOf !== null && followUpNeedsHistory(view, fact.followUpOf)) return 'needs-history';
     const trustBefore = view.trust.stage;
     if (view.policyVersion !== policy.policyVersion) replaceWith(view, initialView(view.customerId, policy));
     step(view, fact, policy);
@@ -268,6 +271,7 @@ export function cloneView(view: CustomerView): CustomerView {
       contextRatingSums: { ...s.contextRatingSums },
       categories: copyOwn(s.categories),
       pendingFollowUps: s.pendingFollowUps.slice(),
+      pendingFollowUpTimes: s.pendingFollowUpTimes.slice(),
       recentlyResolved: copyAll(s.recentlyResolved),
     },
   };

@@ -124,6 +124,8 @@ export function initialView(customerId: string, policy: RelationshipPolicy): Cus
       repeatChoices: 0,
       purchasesAfterComplaint: 0,
       pendingFollowUps: [],
+      pendingFollowUpTimes: [],
+      followUpsBeforeHorizon: 0,
       recentlyResolved: [],
     },
   };

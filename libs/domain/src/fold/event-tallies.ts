@@ -24,6 +24,8 @@ const INTEGRITY = 4;
 export interface OrderHistory {
   purchasedBefore(orderId: string): boolean;
   refundedBefore(orderId: string): boolean;
+  /** The replay's own, complete list of the follow-ups still pending (the state's drops those before the horizon). */
+  readonly pendingFollowUps: string[];
 }
 
 /**
@@ -34,6 +36,12 @@ export function refundNeedsHistory(v: CustomerView, orderId: string): boolean {
   const s = v.state;
   if (s.refundOrders.includes(orderId)) return false;
   return s.refundsBeforeHorizon > 0 || (s.purchasesBeforeHorizon > 0 && !s.purchaseOrders.includes(orderId));
+}
+
+/** Whether the fold state cannot say whether `followUpOf` names a pending follow-up: not among those kept, and some fell out of the horizon. */
+export function followUpNeedsHistory(v: CustomerView, followUpOf: string): boolean {
+  const s = v.state;
+  return s.followUpsBeforeHorizon > 0 && !s.pendingFollowUps.includes(followUpOf);
 }
 
 /** Drops what fell out of the horizon ending at `at` from the fold state's windows. */
@@ -57,6 +65,14 @@ export function pruneWindows(v: CustomerView, at: number, policy: RelationshipPo
     s.refundValues.splice(0, n);
     s.refundOrders.splice(0, n);
     s.refundsBeforeHorizon += n;
+  }
+  n = 0;
+  const ft = s.pendingFollowUpTimes;
+  while (n < ft.length && ft[n] <= cutoff) n++;
+  if (n > 0) {
+    ft.splice(0, n);
+    s.pendingFollowUps.splice(0, n);
+    s.followUpsBeforeHorizon += n;
   }
   n = 0;
   const it = s.interactionTimes;
@@ -102,11 +118,23 @@ export function applyFact(v: CustomerView, f: EventFact, policy: RelationshipPol
       } else if (f.outcome === 'transferred' || f.outcome === 'escalated' || f.outcome === 'abandoned') {
         ev.competence.negative++;
         rescore |= COMPETENCE;
-      } else if (f.outcome === 'follow_up') s.pendingFollowUps.push(f.contactId ?? f.eventId);
+      } else if (f.outcome === 'follow_up') {
+        const id = f.contactId ?? f.eventId;
+        s.pendingFollowUps.push(id);
+        s.pendingFollowUpTimes.push(f.occurredAtMs);
+        orders?.pendingFollowUps.push(id);
+      }
       if (f.followUpOf !== null) {
         const i = s.pendingFollowUps.indexOf(f.followUpOf);
         if (i >= 0) {
           s.pendingFollowUps.splice(i, 1);
+          s.pendingFollowUpTimes.splice(i, 1);
+        }
+        // A replay knows every pending follow-up; the live path has them all unless some fell out of the horizon (then it re-folds).
+        const all = orders?.pendingFollowUps;
+        const j = all ? all.indexOf(f.followUpOf) : -1;
+        if (all && j >= 0) all.splice(j, 1);
+        if (all ? j >= 0 : i >= 0) {
           ev.integrity.positive++;
           rescore |= INTEGRITY;
         }

@@ -7,9 +7,9 @@
  * that remain are windows that keep only what a rule can still look at — the purchase, refund
  * and activity times inside the fold horizon (the longest window any rule looks back over,
  * horizon.ts), the last ratings of the trend, the complaints still open or still inside the
- * refund-violation window. What a window dropped is still in the customer's stream: a fact
+ * refund-violation window, the follow-ups still pending. What a window dropped is still in the customer's stream: a fact
  * that needs it (a late event, an asOf before the clock, a refund of an order bought before
- * the horizon) re-folds the customer from the event store.
+ * the horizon, a follow-up of a contact before it) re-folds the customer from the event store.
  */
 import type { RatingContext } from '@crm/contracts';
 
@@ -66,8 +66,11 @@ export interface CustomerViewState {
   categories: Record<string, number>;
   repeatChoices: number;
   purchasesAfterComplaint: number;
-  /** Contacts with outcome follow_up not yet followed up (their contactId, else eventId). */
+  /** Contacts with outcome follow_up not yet followed up, inside the horizon (their contactId, else eventId), and when. */
   pendingFollowUps: string[];
+  pendingFollowUpTimes: number[];
+  /** Pending follow-ups that fell out of the horizon. */
+  followUpsBeforeHorizon: number;
   /** Resolved complaints still inside the refund-violation window. */
   recentlyResolved: { complaintId: string; resolvedMs: number; violated: boolean }[];
 }
