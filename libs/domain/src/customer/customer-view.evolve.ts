@@ -95,27 +95,63 @@ class ReplayOrders implements OrderHistory {
   }
 }
 
-/** Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier evaluate). */
-function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null): CustomerView {
-  const v = initialView(customerId, policy);
+/**
+ * Folds sorted, unique facts into a fresh view; the index of the fact whose step threw (and the
+ * error), or null. A throw leaves the view half-changed: the caller drops it.
+ */
+function foldFacts(v: CustomerView, facts: readonly EventFact[], policy: RelationshipPolicy): { index: number; error: unknown } | null {
   const orders = facts.some((f) => f.type === 'PurchaseRefunded' || (f.type === 'ContactLogged' && f.followUpOf !== null)) ? new ReplayOrders(facts) : null;
-  for (let i = 0; i < facts.length; i++) {
-    if (orders) orders.cursor = i;
-    step(v, facts[i], policy, orders);
+  let i = 0;
+  try {
+    for (; i < facts.length; i++) {
+      if (orders) orders.cursor = i;
+      step(v, facts[i], policy, orders);
+    }
+  } catch (error) {
+    return { index: i, error };
   }
-  if (facts.length > 0) {
-    if (advanceTo !== null && advanceTo > v.state.clockMs) advance(v, advanceTo, policy);
-    finalize(v, policy);
-  }
-  return v;
+  return null;
 }
 
-/** The history's facts, each event once (its first key), in application order. */
+/**
+ * Folds sorted, unique facts from scratch; optionally advances the clock further (an earlier
+ * evaluate). A fact whose step throws is left out and the fold goes on from the state before
+ * it: the live rule (the projection runner skips and reports an event its fold throws on), so a
+ * re-fold of a history that still holds such an event gives the view the live fold kept. Steps
+ * are deterministic, so folding again without it IS the state before it (the step mutates in
+ * place; the prefix is not restored, it is recomputed). Only `required` (the event being evolved)
+ * is not left out: its failure is thrown, for the caller to report.
+ */
+function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null, required: string | null = null): CustomerView {
+  let kept = facts;
+  for (;;) {
+    const v = initialView(customerId, policy);
+    const failed = foldFacts(v, kept, policy);
+    if (failed !== null) {
+      if (kept[failed.index].eventId === required) throw failed.error;
+      kept = kept.filter((_, i) => i !== failed.index);
+      continue;
+    }
+    if (kept.length > 0) {
+      if (advanceTo !== null && advanceTo > v.state.clockMs) advance(v, advanceTo, policy);
+      finalize(v, policy);
+    }
+    return v;
+  }
+}
+
+/** The history's facts, each event once (its first key), in application order; an event that is no fact (toFact throws) is left out. */
 function historyFacts(customerId: string, events: Iterable<StoredInteractionEvent>): EventFact[] {
   const byId = new Map<string, EventFact>();
   for (const event of events) {
     if (event.customerId !== customerId) throw new CustomerMismatchError(customerId, event.customerId, event.eventId);
-    const fact = toFact(event);
+    let fact: EventFact;
+    try {
+      fact = toFact(event);
+    } catch {
+      // The live fold threw on it too (toFact is its first step) and skipped it: so does a re-fold.
+      continue;
+    }
     const seen = byId.get(fact.eventId);
     if (seen === undefined || compareFacts(fact, seen) < 0) byId.set(fact.eventId, fact);
   }
@@ -144,7 +180,9 @@ function replaceWith(view: CustomerView, next: CustomerView): void {
 /**
  * The fast path, or nothing: applies `event` when the fold state can (the projector's hot path:
  * it owns the view it loaded), says 'already-applied' for a redelivery of the last applied
- * event, and 'needs-history' (the view untouched) when only the history can say.
+ * event, and 'needs-history' (the view untouched) when only the history can say. When the
+ * event's step throws, the view may be half-changed: the caller drops it (the projector reloads
+ * the stored one and skips the event; a later re-fold skips it alike, see replay).
  */
 export function tryEvolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): EvolveOutcome {
   checkCustomer(view, event);
@@ -153,7 +191,7 @@ export function tryEvolveInPlace(view: CustomerView, event: StoredInteractionEve
   if (legacy !== null) {
     // The old layout carried its facts: re-fold from them under the current policy and layout.
     const applied = legacy.some((f) => f.eventId === fact.eventId);
-    replaceWith(view, replay(view.customerId, applied ? legacy : insertSorted(legacy.slice().sort(compareFacts), fact), policy, view.eventCount > 0 ? view.state.clockMs : null));
+    replaceWith(view, replay(view.customerId, applied ? legacy : insertSorted(legacy.slice().sort(compareFacts), fact), policy, view.eventCount > 0 ? view.state.clockMs : null, applied ? null : fact.eventId));
     return 'applied';
   }
   if (view.eventCount > 0 && needsRefold(view, policy)) return 'needs-history';
@@ -183,7 +221,7 @@ export function evolveInPlace(view: CustomerView, event: StoredInteractionEvent,
   const applied = facts.some((f) => f.eventId === fact.eventId);
   const refold = needsRefold(view, policy);
   if (applied && !refold) return false;
-  replaceWith(view, replay(view.customerId, applied ? facts : insertSorted(facts, fact), policy, view.state.clockMs));
+  replaceWith(view, replay(view.customerId, applied ? facts : insertSorted(facts, fact), policy, view.state.clockMs, applied ? null : fact.eventId));
   return true;
 }
 
