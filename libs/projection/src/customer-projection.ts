@@ -21,9 +21,13 @@ export abstract class CustomerProjection<V = unknown> {
    * Returns the view with the event folded in. It may change `view` in place: the projector
    * owns that object and never reuses it when evolve throws. `history` gives the events the
    * view reflects (not `event`); it is read, and the result is a promise, only when needed.
+   * The history still holds the events the runner skipped because their fold threw (it isolates
+   * them, see ProjectionRunnerOptions.onFailed): a re-fold from it skips an event whose step
+   * throws and goes on from the state before it, so it gives the view the live fold kept, and
+   * throws only for `event` itself (the runner reports it).
    */
   abstract evolve(view: V, event: StoredInteractionEvent, history?: HistoryLoader): V | Promise<V>;
-  /** The view as of a time (rules that depend on time passing); pure. An earlier time than the view's clock reads `history`. */
+  /** The view as of a time (rules that depend on time passing); pure. An earlier time than the view's clock reads `history` (skipping, as evolve does, an event whose step throws). */
   abstract evaluate(view: V, asOf: string, history?: HistoryLoader): V | Promise<V>;
   /** The view as downstream consumers get it (HTTP, the views topic): without the fold's bookkeeping. */
   abstract present(view: V): unknown;

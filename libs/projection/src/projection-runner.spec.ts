@@ -5,8 +5,9 @@ import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } fr
 import { ReadStore, SqliteReadStore, ViewCommit } from '@crm/read-store';
 import { tempDir, waitFor } from '@crm/testing';
 import { ProjectedView, ProjectionRunner } from './projection-runner';
-import { CustomerView, foldEvents } from '@crm/domain';
+import { CustomerView, DEFAULT_POLICY, RelationshipPolicy, evaluate, foldEvents } from '@crm/domain';
 import { RelationshipProjection } from './relationship.projection';
+import { runSegmentation } from './population/run-segmentation';
 
 const contact = (customerId: string, minute: number): InteractionEvent => ({
   eventId: randomUUID(),
@@ -157,6 +158,97 @@ describe('ProjectionRunner with a failing view function', () => {
       await readStore.close();
       dir.remove();
     }
+  });
+});
+
+describe('ProjectionRunner and an event its view function throws on, re-folded later from the stream', () => {
+  // A policy / event combination the fold throws on half-way through its step: no SLA for `low`
+  // complaints (parsePolicy would refuse it) and one low complaint; every other event folds.
+  const { low: _low, ...slaWithoutLow } = DEFAULT_POLICY.complaints.slaDays;
+  const policy: RelationshipPolicy = { ...DEFAULT_POLICY, complaints: { ...DEFAULT_POLICY.complaints, slaDays: slaWithoutLow as RelationshipPolicy['complaints']['slaDays'] } };
+  const projection = new RelationshipProjection(policy);
+  const at = (minute: number) => `2026-01-01T10:${String(minute).padStart(2, '0')}:00Z`;
+  const lowComplaint = (customerId: string, minute: number): InteractionEvent => ({
+    ...contact(customerId, minute),
+    type: 'ComplaintFiled',
+    data: { complaintId: `K-${minute}`, category: 'delivery', severity: 'low', channel: 'phone' },
+  });
+  const purchase = (customerId: string, minute: number): InteractionEvent => ({
+    ...contact(customerId, minute),
+    type: 'PurchaseMade',
+    data: { orderId: `O-${minute}`, amount: 1000, currency: 'EUR', productCategory: 'books', productId: 'P-1', quantity: 1 },
+  });
+
+  let dir: ReturnType<typeof tempDir>;
+  let eventStore: SqliteEventStore;
+  let readStore: SqliteReadStore;
+  beforeEach(() => {
+    dir = tempDir('crm-projector-refold-');
+    eventStore = SqliteEventStore.open({ dataDir: dir.path });
+    readStore = SqliteReadStore.open({ dataDir: dir.path });
+  });
+  afterEach(async () => {
+    await eventStore.close();
+    await readStore.close();
+    dir.remove();
+  });
+
+  const stateOf = async (store: ReadStore, id: string) => (await store.getView<ProjectedView<CustomerView>>(id))?.view.state;
+  const storedOf = async (id: string, skip: string[]) => (await collectStored(eventStore)).filter((e) => e.customerId === id && !skip.includes(e.eventId));
+
+  it('skips and reports it live; later late events of that customer re-fold past it; replay (the rebuild) equals live; a past asOf too', async () => {
+    const bad = lowComplaint('a', 7);
+    await publish(eventStore, [contact('a', 5), bad, contact('a', 9), contact('b', 2)]);
+    const failures: string[] = [];
+    const runner = new ProjectionRunner(eventStore, readStore, projection, { onFailed: (f) => failures.push(f.event.eventId) });
+
+    // (1) Live: the fold throws on it (the domain's RangeError), it is skipped and reported.
+    const first = await runner.applyBatch(await collectStored(eventStore));
+    expect(first).toMatchObject({ applied: 3, failed: [{ event: { eventId: bad.eventId }, error: expect.any(RangeError) }] });
+    expect(failures).toEqual([bad.eventId]);
+    expect(await stateOf(readStore, 'a')).toEqual(foldEvents('a', await storedOf('a', [bad.eventId]), policy));
+
+    // (2) Late events of the same customer re-fold from its stream, which still holds the bad one.
+    const late = purchase('a', 1);
+    await publish(eventStore, [late]);
+    const second = await runner.applyBatch((await collectStored(eventStore)).slice(4));
+    expect(second).toMatchObject({ applied: 1, failed: [] });
+    await publish(eventStore, [contact('a', 3), contact('a', 8)]); // and again, in one batch, one of them after the bad one
+    expect(await runner.applyBatch((await collectStored(eventStore)).slice(5))).toMatchObject({ applied: 2, failed: [] });
+    expect(failures).toEqual([bad.eventId]);
+    const liveA = await stateOf(readStore, 'a');
+    expect(liveA).toEqual(foldEvents('a', await storedOf('a', [bad.eventId]), policy));
+    expect(liveA?.lifecycle.transitions[0].eventId).toBe(late.eventId);
+    expect(liveA?.complaints.filed).toBe(0);
+
+    // (3) Replay (what npm run rebuild does: the whole log through a runner into an empty store) equals live.
+    const clean = SqliteReadStore.open({ filename: ':memory:' });
+    const replayFailures: string[] = [];
+    await new ProjectionRunner(eventStore, clean, projection, { onFailed: (f) => replayFailures.push(f.event.eventId) }).applyBatch(await collectStored(eventStore));
+    expect(replayFailures).toEqual([bad.eventId]);
+    for (const id of ['a', 'b']) expect((await clean.getView(id))?.view).toEqual((await readStore.getView(id))?.view);
+    await clean.close();
+
+    // A past asOf (the query API, the population pass) reads the stream past it too.
+    const record = await readStore.getView<ProjectedView<CustomerView>>('a');
+    const good = await storedOf('a', [bad.eventId]);
+    for (const asOf of [at(6), at(7), at(8)]) {
+      const past = await projection.evaluate(record!.view.state, asOf, runner.historyOf('a', record!.position));
+      expect(past).toEqual(evaluate(foldEvents('a', good, policy), asOf, policy, () => good));
+    }
+    const report = await runSegmentation(readStore, projection, at(8), { history: (id, position) => runner.historyOf(id, position) });
+    expect(report.population).toBe(2);
+  });
+
+  it('reports a late event that itself throws, and the customer stays live', async () => {
+    await publish(eventStore, [contact('a', 5), contact('a', 9)]);
+    const runner = new ProjectionRunner(eventStore, readStore, projection);
+    await runner.applyBatch(await collectStored(eventStore));
+    const lateBad = lowComplaint('a', 7);
+    await publish(eventStore, [lateBad, contact('a', 6)]);
+    const result = await runner.applyBatch((await collectStored(eventStore)).slice(2));
+    expect(result).toMatchObject({ applied: 1, failed: [{ event: { eventId: lateBad.eventId } }] });
+    expect(await stateOf(readStore, 'a')).toEqual(foldEvents('a', await storedOf('a', [lateBad.eventId]), policy));
   });
 });
 

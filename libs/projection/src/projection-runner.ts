@@ -26,7 +26,11 @@ export interface ProjectionRunnerOptions {
   flushAfterMs?: number;
   /** Called after each committed batch (the embedded mode publishes change notifications here). */
   onCommit?: (result: BatchResult) => void | Promise<void>;
-  /** Called for an event the view function failed on; the event is skipped. */
+  /**
+   * Called for an event the view function failed on; the event is skipped (the view from before
+   * it is kept). It stays in the customer's stream: a later re-fold from there skips it by the
+   * same rule (CustomerProjection.evolve), so it is reported once, when it arrives.
+   */
   onFailed?: (failure: FailedEvent) => void;
   /**
    * Runs before the views are committed with the events that were folded (e.g. the
