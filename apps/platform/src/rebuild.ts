@@ -43,7 +43,15 @@ async function main(): Promise<void> {
     const asOf = new Date(options.asOf ?? Date.now()).toISOString();
     const before = options.verify ? await digestViews(readStore, eventStore, projection, asOf) : null;
     const measures = new InteractionMeasuresStore(readStore, { policy: projection.policy });
-    const runner = new ProjectionRunner(eventStore, readStore, projection, { beforeCommit: (applied, source) => measures.apply(applied, source.shard) });
+    // An event whose fold throws is skipped, as live (the projector logs each); every re-fold skips it too.
+    let failed = 0;
+    const firstFailures: string[] = [];
+    const runner = new ProjectionRunner(eventStore, readStore, projection, {
+      beforeCommit: (applied, source) => measures.apply(applied, source.shard),
+      onFailed: ({ event, error }) => {
+        if (failed++ < 20) firstFailures.push(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`);
+      },
+    });
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
     await readStore.clear();
 
@@ -69,11 +77,13 @@ async function main(): Promise<void> {
     }
     await flush();
     if (options.progress) bar.stop();
+    for (const line of firstFailures) console.error(line);
+    if (failed > firstFailures.length) console.error(`… and ${failed - firstFailures.length} more skipped events`);
     const seconds = (performance.now() - started) / 1000;
     const views = await readStore.countViews();
     console.log(
       `rebuilt ${views} views (${projection.version}) from ${done} events in ${seconds.toFixed(1)} s (${rate(done)} events/s), ` +
-        `checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+        `${failed > 0 ? `${failed} events skipped (their fold threw), ` : ''}checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
     const report = await runSegmentation(readStore, projection, asOf, { history: (id, position) => customerHistory(eventStore, id, position) });
     console.log(`population pass as of ${asOf}: ${report.population} customers, ${report.fit.method}, in ${report.computedInMs} ms`);
