@@ -1,11 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidatorOptions, validateSync } from 'class-validator';
-import { DATA_DTO_BY_TYPE, dataDtoFor } from '../dto/event-data-dto.registry';
-import { contractFieldsOf } from '../dto/field.decorators';
+import { dataDtoFor } from '../dto/event-data-dto.registry';
 import { DEFAULT_MAX_BATCH_EVENTS, InteractionEventDto } from '../dto/interaction-event.dto';
-import { EVENT_TYPES, InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
-import { DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
+import { InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
 import { upcast } from '../versioning/upcast';
+import { DATA_FIELDS, ENVELOPE_FIELDS, PlainObject, contractCopy, isRecord } from './contract-copy';
 import { MAX_JSON_DEPTH, pathBeyondDepth, tooDeepMessage } from './json-depth';
 import { Violation, flattenValidationErrors, prefixViolations } from './violation';
 
@@ -31,16 +30,10 @@ export const CONTRACT_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.fre
   validationError: { target: false, value: false },
 });
 
-type PlainObject = { [key: string]: unknown };
-const isRecord = (value: unknown): value is PlainObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
 
 // Field names per class, computed once: the clean copy visits only these.
-const ENVELOPE_FIELDS = contractFieldsOf(InteractionEventDto).map((field) => field.name);
-const DATA_FIELDS = new Map<InteractionEventType, readonly string[]>(
-  EVENT_TYPES.map((type) => [type, contractFieldsOf(DATA_DTO_BY_TYPE[type]).map((field) => field.name)]),
-);
 
 const ENVELOPE_KEYS = new Set([...ENVELOPE_FIELDS, 'data']);
 const DATA_KEYS = new Map<InteractionEventType, ReadonlySet<string>>([...DATA_FIELDS].map(([type, names]) => [type, new Set(names)]));
@@ -66,21 +59,6 @@ function droppedKeyViolations(event: PlainObject, instance: object): Violation[]
   return violations;
 }
 
-/** A plain copy with only the contract's fields and schemaVersion defaulted. */
-function cleanCopy(event: PlainObject, type: InteractionEventType): InteractionEvent {
-  const copy: PlainObject = {};
-  for (const name of ENVELOPE_FIELDS) {
-    if (event[name] !== undefined) copy[name] = event[name];
-  }
-  if (copy.schemaVersion === undefined) copy.schemaVersion = DEFAULT_SCHEMA_VERSION;
-  const data = event.data as PlainObject;
-  const cleanData: PlainObject = {};
-  for (const name of DATA_FIELDS.get(type)!) {
-    if (data[name] !== undefined) cleanData[name] = data[name];
-  }
-  copy.data = cleanData;
-  return copy as unknown as InteractionEvent;
-}
 
 /**
  * Checks one published event against the contract: upcasts it to the current version of its
@@ -102,7 +80,7 @@ export function validateInteractionEvent(raw: unknown): ValidationResult {
   if (violations.length > 0) return unknownType === undefined ? { ok: false, violations } : { ok: false, violations, unknownType };
   // No violations implies a known type (IsIn) and an object payload of its DTO.
   if (!isInteractionEventType(type) || dataDtoFor(type) === undefined) throw new Error('unreachable: valid event of unknown type');
-  return { ok: true, event: cleanCopy(event, type) };
+  return { ok: true, event: contractCopy(event, type) };
 }
 
 /**

@@ -1,18 +1,15 @@
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import { isEmail, isUUID } from 'class-validator';
-import { DATA_DTO_BY_TYPE } from '../dto/event-data-dto.registry';
-import { contractFieldsOf, isOffsetDateTime } from '../dto/field.decorators';
-import { InteractionEventDto } from '../dto/interaction-event.dto';
-import { EVENT_TYPES, InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
+import { isOffsetDateTime } from '../dto/field.decorators';
+import { EVENT_TYPES, InteractionEventType, isInteractionEventType } from '../event-types';
 import { JsonSchema, jsonSchemaFor } from '../schema/json-schema';
 import { CURRENT_SCHEMA_VERSIONS, DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
 import { upcast } from '../versioning/upcast';
+import { PlainObject, contractCopy, isRecord } from './contract-copy';
 import { MAX_JSON_DEPTH, pathBeyondDepth, tooDeepMessage } from './json-depth';
 import type { ValidationResult } from './validate-interaction-event';
 import { Violation } from './violation';
 
-type PlainObject = { [key: string]: unknown };
-const isRecord = (value: unknown): value is PlainObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
 
 /**
@@ -74,26 +71,7 @@ function compile(): Compiled {
   };
 }
 
-const ENVELOPE_FIELDS = contractFieldsOf(InteractionEventDto).map((field) => field.name);
-const DATA_FIELDS = new Map<InteractionEventType, readonly string[]>(
-  EVENT_TYPES.map((type) => [type, contractFieldsOf(DATA_DTO_BY_TYPE[type]).map((field) => field.name)]),
-);
 
-/** The same clean copy validateInteractionEvent returns: contract fields in declaration order, schemaVersion defaulted. */
-function cleanCopy(event: PlainObject, type: InteractionEventType): InteractionEvent {
-  const copy: PlainObject = {};
-  for (const name of ENVELOPE_FIELDS) {
-    if (event[name] !== undefined) copy[name] = event[name];
-  }
-  if (copy.schemaVersion === undefined) copy.schemaVersion = DEFAULT_SCHEMA_VERSION;
-  const data = event.data as PlainObject;
-  const cleanData: PlainObject = {};
-  for (const name of DATA_FIELDS.get(type)!) {
-    if (data[name] !== undefined) cleanData[name] = data[name];
-  }
-  copy.data = cleanData;
-  return copy as unknown as InteractionEvent;
-}
 
 /** Dotted paths as class-validator's are flattened (violation.ts): `data.amount`, a numeric key as `data[0]`. */
 const join = (path: string, name: string) => (/^\d+$/.test(name) ? `${path}[${name}]` : path === '' ? name : `${path}.${name}`);
@@ -178,7 +156,7 @@ export function validateWithJsonSchema(raw: unknown): ValidationResult {
   const type = event.type;
   const known = isInteractionEventType(type);
   const validate = known ? schemas.byType.get(type)! : schemas.unknownType;
-  if (validate(event) && known) return { ok: true, event: cleanCopy(event, type) };
+  if (validate(event) && known) return { ok: true, event: contractCopy(event, type) };
   const refused = tooDeep(raw);
   if (refused !== undefined) return refused;
   const violations = violationsOf(validate.errors ?? []);
