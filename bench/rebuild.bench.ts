@@ -1,11 +1,14 @@
 /**
  * npm run bench:rebuild — `npm run rebuild` streams history: its peak memory must stay flat as
- * history grows. Fills an embedded store with the simulator's history (100k and 1M events by
- * default), runs the real rebuild command on it in a child process, and prints events/s and the
- * peak RSS the rebuild reported for each size.
+ * history grows, and its time grow no faster than the history. Fills an embedded store with the
+ * simulator's history (100k and 1M events by default), runs the real rebuild command on it in a
+ * child process, and prints events/s and the peak RSS the rebuild reported for each size, beside
+ * the limit measured on the same file in the same run: a raw better-sqlite3 scan of the events
+ * table with JSON.parse of every payload (no rebuild can read the history faster).
  *
  * Options: --sizes=100000,1000000
  */
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,25 +41,62 @@ async function fill(dataDir: string, size: number): Promise<number> {
   return written;
 }
 
+/** The limit: every row of the store's file read and its payloads parsed, events/s (best of 2). */
+function rawScanRate(dataDir: string): number {
+  const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
+  try {
+    const scan = db.prepare('SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events').raw(true);
+    let best = 0;
+    for (let round = 0; round < 2; round++) {
+      const started = performance.now();
+      let n = 0;
+      for (const row of scan.iterate() as IterableIterator<unknown[]>) {
+        JSON.parse(row[5] as string);
+        JSON.parse(row[6] as string);
+        n++;
+      }
+      best = Math.max(best, n / ((performance.now() - started) / 1000));
+    }
+    return best;
+  } finally {
+    db.close();
+  }
+}
+
 async function main() {
-  const rows = [];
+  const rows: { events: string; seconds: string; 'events/s': string; 'raw scan + parse (events/s)': string; 'ratio (aim ≥ 0.6)': string; 'peak RSS (MiB)': number }[] = [];
   for (const size of sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'crm-bench-rebuild-'));
     try {
       const events = await fill(dir, size);
+      const limit = rawScanRate(dir);
       const output = execFileSync(process.execPath, ['-r', join(ROOT, 'tools/register-paths.js'), join(ROOT, 'dist/apps/platform/src/rebuild.js'), '--no-progress'], {
         env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' },
         encoding: 'utf8',
       });
       const match = /from (\d+) events in ([\d.]+) s \((\d+) events\/s\).*peak RSS (\d+) MiB/.exec(output);
       if (!match) throw new Error(`unexpected rebuild output:\n${output}`);
-      rows.push({ events: events.toLocaleString('en-US'), seconds: match[2], 'events/s': Number(match[3]).toLocaleString('en-US'), 'peak RSS (MiB)': Number(match[4]) });
+      rows.push({
+        events: events.toLocaleString('en-US'),
+        seconds: match[2],
+        'events/s': Number(match[3]).toLocaleString('en-US'),
+        'raw scan + parse (events/s)': Math.round(limit).toLocaleString('en-US'),
+        'ratio (aim ≥ 0.6)': (Number(match[3]) / limit).toFixed(3),
+        'peak RSS (MiB)': Number(match[4]),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   console.log('\nRebuild benchmark: the simulator history in an embedded store, replayed by `npm run rebuild`\n');
   console.table(rows);
+  if (rows.length >= 2) {
+    const [first, last] = [rows[0], rows[rows.length - 1]];
+    const size = (r: (typeof rows)[number]) => Number(r.events.replace(/,/g, ''));
+    const growth = size(last) / size(first);
+    const cost = Number(last.seconds) / Number(first.seconds);
+    console.log(`${growth.toFixed(1)}× the events cost ${cost.toFixed(1)}× the time (aim ≤ ${(growth * 1.05).toFixed(1)}×): ${cost <= growth * 1.05 ? 'PASS' : 'BELOW'}`);
+  }
 }
 
 main().catch((error) => {
