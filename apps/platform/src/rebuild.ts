@@ -19,6 +19,9 @@ import {
 import { ReadStore } from '@crm/read-store';
 import { assertPlatformNotRunning } from './platform-lock';
 
+/** Customers whose views the rebuild keeps in memory (a bound: peak RSS stays flat beyond it). */
+const DEFAULT_CACHE_VIEWS = 100_000;
+
 /**
  * npm run rebuild: clears the views (and measures, segments, checkpoints) and replays the
  * whole history through the current projection and policy, then runs the population pass.
@@ -28,11 +31,18 @@ async function main(): Promise<void> {
   const options = new Command('rebuild')
     .description('Clear the read models and replay every event through the current projection')
     .option('--batch-size <n>', 'events per read-store commit', (v) => Number.parseInt(v, 10), 2000)
+    .option(
+      '--cache-views <n>',
+      'customers whose views stay in memory (least recently touched written back first); 0: load and commit each batch, like the projector',
+      (v) => Number.parseInt(v, 10),
+      DEFAULT_CACHE_VIEWS,
+    )
     .option('--as-of <iso>', 'population pass as of this instant (default: now)')
     .option('--verify', 'compare a digest of the views before and after (equal when neither the history nor the projection changed)')
     .option('--no-progress', 'no progress bar (for logs)')
     .parse()
-    .opts<{ batchSize: number; asOf?: string; verify?: boolean; progress: boolean }>();
+    .opts<{ batchSize: number; cacheViews: number; asOf?: string; verify?: boolean; progress: boolean }>();
+  if (!Number.isSafeInteger(options.cacheViews) || options.cacheViews < 0) throw new ConfigError([`--cache-views must be a non-negative integer, got ${options.cacheViews}`]);
   const config = loadConfig();
   if (config.EVENT_STORE === 'sqlite') assertPlatformNotRunning(config.DATA_DIR);
 
@@ -46,7 +56,11 @@ async function main(): Promise<void> {
     // An event whose fold throws is skipped, as live (the projector logs each); every re-fold skips it too.
     let failed = 0;
     const firstFailures: string[] = [];
+    // Write-back: the rebuild is the only writer, so views stay in memory and are stored when
+    // evicted and at the end, with the checkpoint. A crashed rebuild leaves the checkpoint
+    // behind the stored views, and runs again from scratch anyway (it clears the store first).
     const runner = new ProjectionRunner(eventStore, readStore, projection, {
+      ...(options.cacheViews > 0 ? { writeBack: { maxViews: options.cacheViews } } : {}),
       beforeCommit: (applied, source) => measures.apply(applied, source.shard),
       onFailed: ({ event, error }) => {
         if (failed++ < 20) firstFailures.push(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`);
@@ -76,6 +90,7 @@ async function main(): Promise<void> {
       if (batch.length >= options.batchSize) await flush();
     }
     await flush();
+    await runner.flush();
     if (options.progress) bar.stop();
     for (const line of firstFailures) console.error(line);
     if (failed > firstFailures.length) console.error(`… and ${failed - firstFailures.length} more skipped events`);

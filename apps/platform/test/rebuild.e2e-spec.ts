@@ -21,14 +21,18 @@ describe('npm run rebuild', () => {
       await platform.projector.runner.waitForPosition(head, 20_000);
       await platform.close();
 
-      const rebuild = () =>
-        run(process.execPath, ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register', 'apps/platform/src/rebuild.ts', '--verify', '--no-progress', '--as-of', '2025-06-01T00:00:00Z'], {
+      const rebuild = (...args: string[]) =>
+        run(process.execPath, ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register', 'apps/platform/src/rebuild.ts', '--verify', '--no-progress', '--as-of', '2025-06-01T00:00:00Z', ...args], {
           cwd: ROOT,
           env: { ...process.env, DATA_DIR: dir.path, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
         });
-      const { stdout } = await rebuild();
-      expect(stdout).toMatch(new RegExp(`from ${events.length} events`));
-      expect(stdout).toContain('verify: views identical');
+      // Write-back with every customer in memory (the default), with a bound forcing evictions, and off.
+      for (const args of [[], ['--cache-views', '3'], ['--cache-views', '0']]) {
+        const { stdout } = await rebuild(...args);
+        expect(stdout).toMatch(new RegExp(`from ${events.length} events`));
+        expect(stdout).toMatch(new RegExp(`checkpoint ${head},`));
+        expect(stdout).toContain('verify: views identical');
+      }
     } finally {
       dir.remove();
     }

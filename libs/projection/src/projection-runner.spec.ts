@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InteractionEvent } from '@crm/contracts';
 import { streamIdFor } from '@crm/contracts';
-import { EventStore, SqliteEventStore, toNewEvent, toStoredInteractionEvent } from '@crm/event-store';
+import { EventStore, SqliteEventStore, appendByCustomer, toNewEvent, toStoredInteractionEvent } from '@crm/event-store';
+import { generateHistory } from '@crm/simulation';
 import { ReadStore, SqliteReadStore, ViewCommit } from '@crm/read-store';
 import { tempDir, waitFor } from '@crm/testing';
 import { ProjectedView, ProjectionRunner } from './projection-runner';
@@ -257,3 +258,98 @@ async function collectStored(store: EventStore) {
   for await (const e of store.readAll()) events.push(toStoredInteractionEvent(e));
   return events;
 }
+
+describe('ProjectionRunner in write-back mode (npm run rebuild)', () => {
+  // The policy without an SLA for `low` complaints: the simulator's low complaints throw half-way
+  // through their step, so the replay also goes through the skip-and-restore path.
+  const { low: _low, ...slaWithoutLow } = DEFAULT_POLICY.complaints.slaDays;
+  const throwing: RelationshipPolicy = { ...DEFAULT_POLICY, complaints: { ...DEFAULT_POLICY.complaints, slaDays: slaWithoutLow as RelationshipPolicy['complaints']['slaDays'] } };
+
+  let dir: ReturnType<typeof tempDir>;
+  let eventStore: SqliteEventStore;
+  beforeAll(async () => {
+    dir = tempDir('crm-projector-write-back-');
+    eventStore = SqliteEventStore.open({ dataDir: dir.path });
+    const history = [...generateHistory({ customers: 30, days: 180, seed: 11 })];
+    // Low complaints amid the history, and two late ones (dated before their customer's last event) at its end.
+    const lowComplaint = (like: InteractionEvent): InteractionEvent => ({
+      ...like,
+      eventId: randomUUID(),
+      type: 'ComplaintFiled',
+      data: { complaintId: `K-${like.eventId}`, category: 'delivery', severity: 'low', channel: 'phone' },
+    });
+    const events = history.flatMap((event, i) => (i % 40 === 20 ? [event, lowComplaint(event)] : [event]));
+    events.push(lowComplaint(history[10]), lowComplaint(history[30]));
+    await appendByCustomer(eventStore, events);
+  });
+  afterAll(async () => {
+    await eventStore.close();
+    dir.remove();
+  });
+
+  /** The whole log replayed in batches into an empty store; every stored record as its JSON, the checkpoint, what beforeCommit and onFailed saw. */
+  async function replay(projection: RelationshipProjection, writeBack?: { maxViews: number }) {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    try {
+      const applied: string[] = [];
+      const failed: string[] = [];
+      const runner = new ProjectionRunner(eventStore, readStore, projection, {
+        ...(writeBack ? { writeBack } : {}),
+        beforeCommit: async (events) => void applied.push(...events.map((e) => e.eventId)),
+        onFailed: (f) => failed.push(f.event.eventId),
+      });
+      const events = await collectStored(eventStore);
+      for (let i = 0; i < events.length; i += 97) await runner.applyBatch(events.slice(i, i + 97));
+      await runner.flush();
+      const records: string[] = [];
+      for await (const record of readStore.scanViews()) records.push(JSON.stringify(record));
+      const stages: Record<string, number> = {};
+      for (const stage of ['awareness', 'exploration', 'expansion', 'commitment', 'dissolution']) stages[stage] = await readStore.countViews({ lifecycleStage: stage });
+      return { records, stages, checkpoint: await readStore.getCheckpoint(runner.checkpointName), position: runner.position, applied, failed, last: events[events.length - 1].position };
+    } finally {
+      await readStore.close();
+    }
+  }
+
+  it.each([
+    ['the default policy', DEFAULT_POLICY],
+    ['a policy whose fold throws on some events', throwing],
+  ])('stores every view byte for byte as without it, with every customer in memory or a bound forcing evictions (%s)', async (_name, policy) => {
+    const projection = new RelationshipProjection(policy);
+    const today = await replay(projection);
+    expect(today.records.length).toBe(30);
+    expect(today.checkpoint).toBe(today.last);
+    if (policy === throwing) expect(today.failed.length).toBeGreaterThan(0);
+    for (const maxViews of [1_000, 3, 1]) {
+      const cached = await replay(projection, { maxViews });
+      expect(cached.records).toEqual(today.records);
+      expect(cached.stages).toEqual(today.stages);
+      expect(cached).toMatchObject({ checkpoint: today.last, position: today.last, applied: today.applied, failed: today.failed });
+    }
+  });
+
+  it('commits the checkpoint only with the flush of every view it holds', async () => {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, new RelationshipProjection(), { writeBack: { maxViews: 5 } });
+      const events = await collectStored(eventStore);
+      expect(events.length).toBeGreaterThan(200);
+      await runner.applyBatch(events.slice(0, 200));
+      expect(await readStore.getCheckpoint(runner.checkpointName)).toBe(-1);
+      expect(runner.position).toBe(-1);
+      expect(await readStore.countViews()).toBeLessThan(30); // the five in memory are not stored yet
+      await runner.flush();
+      expect(await readStore.getCheckpoint(runner.checkpointName)).toBe(events[199].position);
+      expect(runner.position).toBe(events[199].position);
+      expect(await readStore.countViews()).toBe(new Set(events.slice(0, 200).map((e) => e.customerId)).size);
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it('refuses a bound that is not a positive integer', () => {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    expect(() => new ProjectionRunner(eventStore, readStore, new RelationshipProjection(), { writeBack: { maxViews: 0 } })).toThrow(RangeError);
+    return readStore.close();
+  });
+});

@@ -42,6 +42,15 @@ export interface ProjectionRunnerOptions {
    * re-folds it. @defaultValue the customer's stream in the runner's event store (customerHistory)
    */
   history?: (customerId: string, upTo: number) => HistoryLoader;
+  /**
+   * Write-back mode, for a runner that is the only writer of its views (`npm run rebuild`): the
+   * views stay in memory, in a map bounded to `maxViews` customers (least recently touched
+   * evicted first), a view is loaded from the read store only on a miss, and it is written back
+   * only when it is evicted and on `flush()`. The checkpoint is committed only by `flush()`,
+   * with the last of the dirty views, so it is never ahead of what is stored. The views a
+   * BatchResult lists are folded, not yet stored. @defaultValue off (each batch loads and commits)
+   */
+  writeBack?: { maxViews: number };
 }
 
 /**
@@ -101,6 +110,11 @@ export interface BatchResult {
 export class ProjectionRunner<V> {
   private readonly loop: CatchUpLoop;
   private checkpoint = -1;
+  /** Write-back mode: the views in memory, least recently touched first, and the ids not yet stored. */
+  private readonly cache = new Map<string, ViewRecord<ProjectedView<V>>>();
+  private readonly dirty = new Set<string>();
+  /** Write-back mode: the checkpoint of the last folded batch, committed by flush(). */
+  private pendingCheckpoint: number | null = null;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -108,6 +122,9 @@ export class ProjectionRunner<V> {
     private readonly projection: CustomerProjection<V>,
     private readonly options: ProjectionRunnerOptions = {},
   ) {
+    if (options.writeBack && !(Number.isSafeInteger(options.writeBack.maxViews) && options.writeBack.maxViews >= 1)) {
+      throw new RangeError(`writeBack.maxViews must be a positive integer, got ${options.writeBack.maxViews}`);
+    }
     this.loop = new CatchUpLoop(eventStore, { streamPrefix: CUSTOMER_STREAM_PREFIX, batchSize: options.batchSize, flushAfterMs: options.flushAfterMs });
   }
 
@@ -131,7 +148,7 @@ export class ProjectionRunner<V> {
    */
   async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number | null, source: BatchSource = { shard: 'log' }): Promise<BatchResult> {
     const ids = [...new Set(events.map((e) => e.customerId))];
-    const existing = await this.readStore.getViews<ProjectedView<V>>(ids);
+    const existing = this.options.writeBack ? await this.cached(ids) : await this.readStore.getViews<ProjectedView<V>>(ids);
     const changed = new Map<string, ViewRecord<ProjectedView<V>>>();
     const appliedByCustomer = new Map<string, StoredInteractionEvent[]>();
     const changes: IndexChange[] = [];
@@ -163,13 +180,80 @@ export class ProjectionRunner<V> {
       else appliedByCustomer.set(event.customerId, [event]);
     }
     await this.options.beforeCommit?.(applied, source);
-    const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : this.checkpoint));
+    const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : (this.pendingCheckpoint ?? this.checkpoint)));
     const views = [...changed.values()];
+    if (this.options.writeBack) {
+      for (const record of views) {
+        this.cache.delete(record.customerId);
+        this.cache.set(record.customerId, record);
+        this.dirty.add(record.customerId);
+      }
+      if (last !== null) this.pendingCheckpoint = last;
+      await this.evict(this.options.writeBack.maxViews);
+      const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
+      await this.options.onCommit?.(result);
+      return result;
+    }
     await this.readStore.commit({ views, checkpoint: last === null ? undefined : { name: this.checkpointName, position: last } });
     if (last !== null) this.checkpoint = last;
     const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
     await this.options.onCommit?.(result);
     return result;
+  }
+
+  /**
+   * Write-back mode: writes every view not yet stored, in batches through the same commit as
+   * applyBatch (indexes, stale-writer guard), the last batch with the checkpoint of the last
+   * folded batch. Only here does the checkpoint move: a crash before it leaves the stored
+   * checkpoint behind the stored views, which the position guard makes harmless (and the
+   * rebuild, the mode's user, clears the read store and starts from scratch anyway).
+   */
+  async flush(): Promise<void> {
+    const ids = [...this.dirty];
+    const checkpoint = this.pendingCheckpoint;
+    if (ids.length === 0 && checkpoint !== null) await this.readStore.commit({ views: [], checkpoint: { name: this.checkpointName, position: checkpoint } });
+    for (let start = 0; start < ids.length; start += WRITE_BACK_COMMIT) {
+      const chunk = ids.slice(start, start + WRITE_BACK_COMMIT);
+      const lastChunk = start + WRITE_BACK_COMMIT >= ids.length;
+      const views = chunk.map((id) => this.cache.get(id) as ViewRecord<ProjectedView<V>>);
+      await this.readStore.commit({ views, checkpoint: lastChunk && checkpoint !== null ? { name: this.checkpointName, position: checkpoint } : undefined });
+      for (const id of chunk) this.dirty.delete(id);
+    }
+    if (checkpoint !== null) this.checkpoint = checkpoint;
+    this.pendingCheckpoint = null;
+  }
+
+  /** Write-back mode: the views of `ids` from memory, the misses loaded from the read store (and kept). */
+  private async cached(ids: readonly string[]): Promise<Map<string, ViewRecord<ProjectedView<V>>>> {
+    const found = new Map<string, ViewRecord<ProjectedView<V>>>();
+    const misses: string[] = [];
+    for (const id of ids) {
+      const record = this.cache.get(id);
+      if (record) found.set(id, record);
+      else misses.push(id);
+    }
+    if (misses.length > 0) {
+      for (const [id, record] of await this.readStore.getViews<ProjectedView<V>>(misses)) {
+        found.set(id, record);
+        this.cache.set(id, record);
+      }
+    }
+    return found;
+  }
+
+  /** Write-back mode: the least recently touched views beyond `maxViews` dropped, the dirty ones written (no checkpoint). */
+  private async evict(maxViews: number): Promise<void> {
+    let writes: ViewRecord<ProjectedView<V>>[] = [];
+    for (const [id, record] of this.cache) {
+      if (this.cache.size <= maxViews) break;
+      this.cache.delete(id);
+      if (this.dirty.delete(id)) writes.push(record);
+      if (writes.length >= WRITE_BACK_COMMIT) {
+        await this.readStore.commit({ views: writes });
+        writes = [];
+      }
+    }
+    if (writes.length > 0) await this.readStore.commit({ views: writes });
   }
 
   /**
@@ -208,15 +292,42 @@ export class ProjectionRunner<V> {
     changed: Map<string, ViewRecord<ProjectedView<V>>>,
     appliedInBatch: readonly StoredInteractionEvent[],
   ): Promise<void> {
-    const stored = await this.readStore.getView<ProjectedView<V>>(customerId);
+    const stored = this.options.writeBack ? await this.refold(customerId, existing.get(customerId)?.position) : await this.readStore.getView<ProjectedView<V>>(customerId);
     if (stored) existing.set(customerId, stored);
     else existing.delete(customerId);
+    if (stored && this.options.writeBack) {
+      // Refolded past what is stored (if the view was not stored yet): kept in memory, written back later.
+      this.cache.set(customerId, stored);
+      this.dirty.add(customerId);
+    }
     changed.delete(customerId);
     let current = stored ?? undefined;
     for (const event of appliedInBatch) {
       current = await this.fold(customerId, current, event);
       changed.set(customerId, current);
     }
+  }
+
+  /**
+   * Write-back mode: the view from before the batch, whose object evolve may have changed in
+   * place, folded again from the customer's stream up to its position (skipping, like the
+   * fold it repeats, each event whose step throws; those were reported when they came).
+   */
+  private async refold(customerId: string, upTo: number | undefined): Promise<ViewRecord<ProjectedView<V>> | null> {
+    this.cache.delete(customerId);
+    this.dirty.delete(customerId);
+    if (upTo === undefined) return null;
+    let current: ViewRecord<ProjectedView<V>> | undefined = (await this.readStore.getView<ProjectedView<V>>(customerId)) ?? undefined;
+    const from = current?.position ?? -1;
+    for (const event of await this.historyOf(customerId, upTo)()) {
+      if (event.position <= from) continue;
+      try {
+        current = await this.fold(customerId, current, event);
+      } catch {
+        if (current) current = (await this.refold(customerId, current.position)) ?? undefined;
+      }
+    }
+    return current ?? null;
   }
 
   /** Starts the catch-up-then-live loop from the stored checkpoint. */
@@ -239,6 +350,9 @@ export class ProjectionRunner<V> {
     }
   }
 }
+
+/** Views per read-store commit when write-back mode writes its views back. */
+const WRITE_BACK_COMMIT = 2000;
 
 function diffIndexes(before: Record<string, string>, after: Record<string, string>, event: StoredInteractionEvent): IndexChange[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
