@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createServiceApp, topicNames } from '@crm/infrastructure';
-import { IngestModule } from '@crm/ingest-api';
-import { IncomingMessage, KafkaBroker, KafkaPublisher, TOPICS, createKafka } from '@crm/messaging';
-import { ProjectorModule } from '@crm/projector';
-import { QueryModule } from '@crm/query-api';
-import { RelayModule } from '@crm/relay';
+import { IncomingMessage, TOPICS } from '@crm/messaging';
 import { waitFor } from '@crm/testing';
 import { ParsedAsyncApi, messageChecker, parseAsyncApi } from '../../../libs/messaging/test/asyncapi-document';
-import { KAFKA_BROKERS, distributedEnv } from './distributed-fixture';
-import { contact, purchase, recordServerErrors } from './platform-harness';
+import { DistributedApps, distributedEnv, startDistributedApps } from './distributed-fixture';
+import { contact, purchase } from './platform-harness';
 
 jest.setTimeout(120_000);
 
@@ -20,47 +13,28 @@ jest.setTimeout(120_000);
  */
 describe('infra/asyncapi.yaml against the messages on the broker', () => {
   const deployment = distributedEnv({ KAFKA_PARTITIONS: '2' });
-  const topics = topicNames(deployment.config());
-  const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: 'e2e-asyncapi' });
-  const broker = new KafkaBroker(kafka);
-  const publisher = new KafkaPublisher(kafka);
-  let app: NestExpressApplication;
-  let serverErrors: ReturnType<typeof recordServerErrors> | undefined;
-  let http: ReturnType<typeof request>;
+  let apps: DistributedApps | undefined;
   let asyncApi: ParsedAsyncApi;
   /** Messages per topic, by the unprefixed name the document uses. */
   const seen = new Map<string, IncomingMessage[]>(Object.values(TOPICS).map((t) => [t, []]));
 
   beforeAll(async () => {
     asyncApi = await parseAsyncApi();
-    app = await createServiceApp('asyncapi', deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
-    await app.init();
-    serverErrors = recordServerErrors(app);
-    http = request(app.getHttpServer());
-    for (const [name, address] of Object.entries(TOPICS)) {
-      await broker.consume({
-        topic: topics[name as keyof typeof TOPICS],
-        groupId: `observer-${randomUUID()}`,
-        eachBatch: async (b) => void seen.get(address)!.push(...b.messages),
-      });
-    }
+    apps = await startDistributedApps('asyncapi', deployment);
+    for (const [name, address] of Object.entries(TOPICS)) await apps.observe(apps.topics[name as keyof typeof TOPICS], seen.get(address)!);
   });
 
   afterAll(async () => {
-    await app?.close();
-    serverErrors?.assertNone();
-    await broker.close();
-    await publisher.close();
-    deployment.dir.remove();
+    await apps?.close();
   });
 
   it('every topic carries what the document says: key, headers and payload', async () => {
     expect(asyncApi.problems).toEqual([]);
     const customerId = `C-${randomUUID()}`;
     // A purchase changes the lifecycle stage (a change message); the rest gives the view some substance.
-    await http.post('/v1/events/batch').send({ events: [contact(customerId), purchase(customerId), contact(customerId)] }).expect(202);
+    await apps!.http.post('/v1/events/batch').send({ events: [contact(customerId), purchase(customerId), contact(customerId)] }).expect(202);
     // A poison for the DLQ, with headers of its own.
-    await publisher.publish(topics.interactions, [{ key: customerId, value: '{"eventId":', headers: { origin: 'asyncapi-test' } }]);
+    await apps!.publisher.publish(apps!.topics.interactions, [{ key: customerId, value: '{"eventId":', headers: { origin: 'asyncapi-test' } }]);
 
     const mine = (address: string) => seen.get(address)!.filter((m) => m.key === customerId);
     await waitFor(() => Object.values(TOPICS).every((address) => mine(address).length > 0) && mine(TOPICS.interactions).length >= 4, {
@@ -80,7 +54,7 @@ describe('infra/asyncapi.yaml against the messages on the broker', () => {
 
     // The views topic has the body of GET /v1/customers/:id: the same fields, not the stored fold state.
     const latest = JSON.parse(mine(TOPICS.customerViews).at(-1)!.value!);
-    const res = await http.get(`/v1/customers/${customerId}`).expect(200);
+    const res = await apps!.http.get(`/v1/customers/${customerId}`).expect(200);
     expect(Object.keys(latest).filter((k) => k !== 'indexes').sort()).toEqual(Object.keys(res.body).sort());
     expect(Object.keys(latest.view).sort()).toEqual(Object.keys(res.body.view).sort());
     expect(mine(TOPICS.interactionsDlq)[0].headers).toMatchObject({ origin: 'asyncapi-test', 'dlq-reason': expect.stringContaining('not JSON') });
@@ -88,10 +62,10 @@ describe('infra/asyncapi.yaml against the messages on the broker', () => {
 
   it('a view with a population segment (tier, lifetime value) matches too', async () => {
     const customerId = `C-${randomUUID()}`;
-    await http.post('/v1/events').send(purchase(customerId)).expect(202);
-    await waitFor(async () => (await http.get(`/v1/customers/${customerId}`)).status === 200, { timeoutMs: 60_000, message: 'first view' });
-    await http.post('/v1/segments/refresh').expect((res) => expect(res.status).toBeLessThan(300));
-    await http.post('/v1/events').send(contact(customerId)).expect(202);
+    await apps!.http.post('/v1/events').send(purchase(customerId)).expect(202);
+    await waitFor(async () => (await apps!.http.get(`/v1/customers/${customerId}`)).status === 200, { timeoutMs: 60_000, message: 'first view' });
+    await apps!.http.post('/v1/segments/refresh').expect((res) => expect(res.status).toBeLessThan(300));
+    await apps!.http.post('/v1/events').send(contact(customerId)).expect(202);
     const segmented = await waitFor(() => seen.get(TOPICS.customerViews)!.find((m) => m.key === customerId && JSON.parse(m.value!).segment !== null), {
       timeoutMs: 60_000,
       message: 'a view message with a segment',

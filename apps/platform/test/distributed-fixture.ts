@@ -4,7 +4,15 @@ import { InteractionEvent, sampleEvent } from '@crm/contracts';
 import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projection';
 import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
-import { tempDir } from '@crm/testing';
+import { createServiceApp, topicNames } from '@crm/infrastructure';
+import { IngestModule } from '@crm/ingest-api';
+import { IncomingMessage, KafkaBroker, KafkaPublisher, createKafka } from '@crm/messaging';
+import { ProjectorModule } from '@crm/projector';
+import { QueryModule } from '@crm/query-api';
+import { RelayModule } from '@crm/relay';
+import { tempDir, waitFor } from '@crm/testing';
+import request from 'supertest';
+import { recordServerErrors } from './platform-harness';
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -75,3 +83,46 @@ export async function foldedEvents(readStore: ReadStore): Promise<number> {
 }
 
 export const redisStore = (prefix: string) => RedisReadStore.connect({ url: REDIS_URL, keyPrefix: prefix });
+
+/**
+ * Every app of the distributed mode in one process on a deployment of its own, with a Kafka
+ * client of the test's (to publish and to observe topics). `close` stops everything and fails
+ * when a request answered 5xx.
+ */
+export async function startDistributedApps(name: string, deployment: ReturnType<typeof distributedEnv>) {
+  const topics = topicNames(deployment.config());
+  const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: `e2e-${name}` });
+  const broker = new KafkaBroker(kafka);
+  const publisher = new KafkaPublisher(kafka);
+  const app = await createServiceApp(name, deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
+  await app.init();
+  const serverErrors = recordServerErrors(app);
+  const http = request(app.getHttpServer());
+  return {
+    app,
+    http,
+    topics,
+    publisher,
+    /** Collects every message of `topic` into `into`, from now on. */
+    observe: (topic: string, into: IncomingMessage[]) =>
+      broker.consume({ topic, groupId: `observer-${randomUUID()}`, eachBatch: async (b) => void into.push(...b.messages) }),
+    /** Waits until the query API serves the customer's view with `events` events. */
+    viewOf: (customerId: string, events: number, timeoutMs = 30_000) =>
+      waitFor(
+        async () => {
+          const res = await http.get(`/v1/customers/${customerId}`);
+          return res.status === 200 && res.body.view.eventCount === events ? res.body : undefined;
+        },
+        { timeoutMs, message: `view of ${customerId} with ${events} events` },
+      ),
+    close: async () => {
+      await app.close();
+      serverErrors.assertNone();
+      await broker.close();
+      await publisher.close();
+      deployment.dir.remove();
+    },
+  };
+}
+
+export type DistributedApps = Awaited<ReturnType<typeof startDistributedApps>>;

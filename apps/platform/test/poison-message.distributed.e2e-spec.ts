@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createServiceApp, topicNames } from '@crm/infrastructure';
-import { IngestModule } from '@crm/ingest-api';
-import { IncomingMessage, KafkaBroker, KafkaPublisher, OutgoingMessage, createKafka, toInteractionMessage } from '@crm/messaging';
-import { ProjectorModule, ProjectorService } from '@crm/projector';
-import { QueryModule } from '@crm/query-api';
-import { RelayModule } from '@crm/relay';
+import { IncomingMessage, OutgoingMessage, toInteractionMessage } from '@crm/messaging';
+import { ProjectorService } from '@crm/projector';
 import { waitFor } from '@crm/testing';
-import { KAFKA_BROKERS, distributedEnv } from './distributed-fixture';
-import { contact, purchase, recordServerErrors } from './platform-harness';
+import { DistributedApps, distributedEnv, startDistributedApps } from './distributed-fixture';
+import { contact, purchase } from './platform-harness';
 
 jest.setTimeout(120_000);
 
@@ -20,39 +14,19 @@ jest.setTimeout(120_000);
  */
 describe('distributed projector: a poison message goes to the DLQ and the partition moves on', () => {
   const deployment = distributedEnv({ KAFKA_PARTITIONS: '2' });
-  const topics = topicNames(deployment.config());
-  const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: 'e2e-poison' });
-  const broker = new KafkaBroker(kafka);
-  const publisher = new KafkaPublisher(kafka);
-  let app: NestExpressApplication;
-  let serverErrors: ReturnType<typeof recordServerErrors> | undefined;
-  let http: ReturnType<typeof request>;
   const dlq: IncomingMessage[] = [];
+  let apps: DistributedApps | undefined;
+  const viewOf = (customerId: string, events: number) => apps!.viewOf(customerId, events, 60_000);
 
   beforeAll(async () => {
-    app = await createServiceApp('poison', deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
-    await app.init();
-    serverErrors = recordServerErrors(app);
-    http = request(app.getHttpServer());
-    await broker.consume({ topic: topics.interactionsDlq, groupId: `observer-${randomUUID()}`, eachBatch: async (b) => void dlq.push(...b.messages) });
+    apps = await startDistributedApps('poison', deployment);
+    await apps.observe(apps.topics.interactionsDlq, dlq);
   });
 
   afterAll(async () => {
-    await app?.close();
-    serverErrors?.assertNone();
-    await broker.close();
-    await publisher.close();
-    deployment.dir.remove();
+    await apps?.close();
   });
 
-  const viewOf = (customerId: string, events: number) =>
-    waitFor(
-      async () => {
-        const res = await http.get(`/v1/customers/${customerId}`);
-        return res.status === 200 && res.body.view.eventCount === events ? res.body : undefined;
-      },
-      { timeoutMs: 60_000, message: `view of ${customerId} with ${events} events` },
-    );
   const deadLetterOf = (marker: string) =>
     waitFor(() => dlq.find((m) => m.headers.marker === marker), { timeoutMs: 60_000, message: `dead letter ${marker}` });
 
@@ -67,16 +41,16 @@ describe('distributed projector: a poison message goes to the DLQ and the partit
     const nested = '{"level-x":'.repeat(20_000) + '1' + '}'.repeat(20_000);
     const poison = relayedWith(customerId, 'deep', (json) => json.replace('"source":', `"extra":${nested},"source":`));
     expect(Buffer.byteLength(poison.value)).toBeGreaterThan(240_000);
-    await publisher.publish(topics.interactions, [poison]);
+    await apps!.publisher.publish(apps!.topics.interactions, [poison]);
     // The good one goes the real way (HTTP → store → relay), to the poison's partition: same key.
-    const stored = await http.post('/v1/events').send(purchase(customerId)).expect(202);
+    const stored = await apps!.http.post('/v1/events').send(purchase(customerId)).expect(202);
 
     const view = await viewOf(customerId, 1);
     expect(view.position).toBe(stored.body.position);
     const dead = await deadLetterOf('deep');
-    expect(dead.headers).toMatchObject({ 'dlq-reason': 'value nests deeper than 32 levels', 'dlq-source-topic': topics.interactions, eventId: poison.headers!.eventId });
+    expect(dead.headers).toMatchObject({ 'dlq-reason': 'value nests deeper than 32 levels', 'dlq-source-topic': apps!.topics.interactions, eventId: poison.headers!.eventId });
     expect(dead.value).toBe(poison.value);
-    await expect(app.get(ProjectorService).status()).resolves.toMatchObject({ applied: expect.any(Number) });
+    await expect(apps!.app.get(ProjectorService).status()).resolves.toMatchObject({ applied: expect.any(Number) });
   });
 
   it('dead-letters every other kind of poison with its reason while the events after it keep flowing', async () => {
@@ -90,8 +64,8 @@ describe('distributed projector: a poison message goes to the DLQ and the partit
       ['wrong-types', relayedWith(customerId, 'wrong-types', (json) => json.replace(/"amount":\d+/, '"amount":"lots"').replace(/"position":\d+/, '"position":"1"')), /^invalid event: position: .*data\.amount/],
       ['no-headers', { ...relayedWith(customerId, 'no-headers', (json) => json), headers: { marker: 'no-headers' } }, /^envelope does not match the payload: header eventId: missing/],
     ];
-    await publisher.publish(topics.interactions, poisons.map(([, message]) => message));
-    await http.post('/v1/events/batch').send({ events: [contact(customerId), purchase(customerId)] }).expect(202);
+    await apps!.publisher.publish(apps!.topics.interactions, poisons.map(([, message]) => message));
+    await apps!.http.post('/v1/events/batch').send({ events: [contact(customerId), purchase(customerId)] }).expect(202);
 
     await viewOf(customerId, 2);
     for (const [marker, message, reason] of poisons) {
