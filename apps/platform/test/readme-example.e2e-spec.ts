@@ -39,7 +39,7 @@ describe('the README example', () => {
     const asOf = '2026-04-01T00:00:00Z';
     expect(README).toContain(`curl -s 'localhost:3000/v1/customers/C-102938?asOf=${asOf}'`);
     const past = (await platform.http.get(`/v1/customers/C-102938?asOf=${asOf}`).expect(200)).body;
-    expect(past).toMatchObject({ customerId: 'C-102938', position: 1, projectionVersion: 'relationship-2/policy-2026-12.1', segment: null });
+    expect(past).toMatchObject({ customerId: 'C-102938', position: 1, projectionVersion: 'relationship-3/policy-2026-12.1', segment: null });
     expect(past.view).toMatchObject({ policyVersion: '2026-12.1', asOf: '2026-04-01T00:00:00.000Z', trust: { stage: 'calculus' }, loyalty: { formationStage: 'acceptance' } });
     expect(past.view.lifecycle).toMatchObject({ stage: 'exploration', since: '2026-03-14T10:22:05+01:00' });
     expect(past.view.lifecycle.transitions).toEqual([

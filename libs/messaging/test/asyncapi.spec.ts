@@ -54,7 +54,7 @@ describe('infra/asyncapi.yaml', () => {
       customerId: 'C-1',
       position: 7,
       indexes: { lifecycleStage: 'exploration', trustStage: 'calculus', loyaltyStage: 'cognition' },
-      projectionVersion: 'relationship-2/policy-2026-12.1',
+      projectionVersion: 'relationship-3/policy-2026-12.1',
       segment: null,
       view: {
         customerId: 'C-1',

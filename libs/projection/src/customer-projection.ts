@@ -29,6 +29,11 @@ export abstract class CustomerProjection<V = unknown> {
   abstract evolve(view: V, event: StoredInteractionEvent, history?: HistoryLoader): V | Promise<V>;
   /** The view as of a time (rules that depend on time passing); pure. An earlier time than the view's clock reads `history` (skipping, as evolve does, an event whose step throws). */
   abstract evaluate(view: V, asOf: string, history?: HistoryLoader): V | Promise<V>;
+  /**
+   * The view as of a time folded from the customer's whole history, keeping every entry of the
+   * published lists the stored view bounds (the timeline). Reads `history`.
+   */
+  abstract evaluateWithFullHistory(customerId: string, asOf: string, history: HistoryLoader): Promise<V>;
   /** The view as downstream consumers get it (HTTP, the views topic): without the fold's bookkeeping. */
   abstract present(view: V): unknown;
   /** Values the list query filters on (lifecycle stage, trust stage, …). */

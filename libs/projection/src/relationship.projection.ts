@@ -7,6 +7,7 @@ import {
   activePeriods,
   evaluate,
   evaluateNeedsHistory,
+  evaluateWithFullHistory,
   evolveInPlace,
   initialView,
   tryEvolveInPlace,
@@ -25,7 +26,7 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
 
   constructor(readonly policy: RelationshipPolicy = DEFAULT_POLICY) {
     super();
-    this.version = `relationship-2/policy-${policy.policyVersion}`;
+    this.version = `relationship-3/policy-${policy.policyVersion}`;
   }
 
   initial(customerId: string): CustomerView {
@@ -52,6 +53,10 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
   evaluate(view: CustomerView, asOf: string, history?: HistoryLoader): CustomerView | Promise<CustomerView> {
     if (!history || !evaluateNeedsHistory(view, asOf, this.policy)) return evaluate(view, asOf, this.policy);
     return history().then((events) => evaluate(view, asOf, this.policy, () => events));
+  }
+
+  async evaluateWithFullHistory(customerId: string, asOf: string, history: HistoryLoader): Promise<CustomerView> {
+    return evaluateWithFullHistory(customerId, await history(), asOf, this.policy);
   }
 
   /** Without `state` (the fold's running tallies) and any `log` a view of the old layout still carries. */

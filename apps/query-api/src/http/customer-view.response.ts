@@ -103,8 +103,15 @@ export class LifecycleSectionResponse {
   @ApiProperty(nullableInstant())
   since: string | null;
 
-  @ApiProperty({ type: [LifecycleTransitionResponse], description: 'Oldest first' })
+  @ApiProperty({
+    type: [LifecycleTransitionResponse],
+    description:
+      'Oldest first: the stage changes of the fold horizon (390 days by default) before the view’s clock, and at least the last 10; GET /v1/customers/{id}/timeline lists every one',
+  })
   transitions: LifecycleTransitionResponse[];
+
+  @ApiProperty(count('Earlier stage changes `transitions` no longer lists (the timeline has them)'))
+  earlierTransitions: number;
 
   @ApiProperty(count('Purchases after dissolution that brought the customer back'))
   winBacks: number;
@@ -191,11 +198,17 @@ export class TrustSectionResponse {
   @ApiProperty({ type: () => TrustEvidenceResponse })
   evidence: TrustEvidenceResponse;
 
-  @ApiProperty({ type: [TrustTransitionResponse] })
+  @ApiProperty({ type: [TrustTransitionResponse], description: 'Oldest first, bounded like lifecycle.transitions' })
   transitions: TrustTransitionResponse[];
 
-  @ApiProperty({ type: [TrustViolationResponse] })
+  @ApiProperty(count('Earlier trust stage changes `transitions` no longer lists (the timeline has them)'))
+  earlierTransitions: number;
+
+  @ApiProperty({ type: [TrustViolationResponse], description: 'Oldest first, bounded like lifecycle.transitions' })
   violations: TrustViolationResponse[];
+
+  @ApiProperty(count('Earlier violations `violations` no longer lists (the timeline has them)'))
+  earlierViolations: number;
 }
 
 export class BehaviouralLoyaltyResponse {
@@ -507,7 +520,7 @@ export class CustomerViewResponse {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'The global position the view reflects' })
   position: number;
 
-  @ApiProperty({ example: 'relationship-2/policy-2026-12.1' })
+  @ApiProperty({ example: 'relationship-3/policy-2026-12.1' })
   projectionVersion: string;
 
   @ApiProperty({ type: () => CustomerSegmentResponse, nullable: true, description: 'Tier and lifetime value of the last population pass; null before one' })
@@ -540,7 +553,7 @@ export class TimelineResponse {
 
   @ApiProperty({
     type: 'array',
-    description: 'Every lifecycle and trust stage change, oldest first',
+    description: 'Every lifecycle and trust stage change the customer ever had (re-folded from its stream), oldest first',
     items: {
       oneOf: [{ $ref: getSchemaPath(LifecycleTimelineEntryResponse) }, { $ref: getSchemaPath(TrustTimelineEntryResponse) }],
       discriminator: {
@@ -551,7 +564,7 @@ export class TimelineResponse {
   })
   entries: (LifecycleTimelineEntryResponse | TrustTimelineEntryResponse)[];
 
-  @ApiProperty({ type: [TrustViolationResponse] })
+  @ApiProperty({ type: [TrustViolationResponse], description: 'Every trust violation, oldest first' })
   trustViolations: TrustViolationResponse[];
 }
 

@@ -41,8 +41,11 @@ export class CustomersController {
   @ApiOkResponse({ type: TimelineResponse })
   @ApiProblemResponse(404, 'No event of this customer has been projected')
   async timeline(@Param('id') id: string, @Query() query: AsOfRequestDto) {
-    const { record, state } = await this.evaluated(id, query.asOf);
-    return presentTimeline(record, state);
+    const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
+    if (!record) throw notFoundProblem(`No customer ${id}`);
+    // The stored view lists the recent stage changes only: the whole timeline is the customer's stream, folded.
+    const history = customerHistory(this.eventStore, id, record.position);
+    return presentTimeline(record, await this.projection.evaluateWithFullHistory(id, asOfInstant(query.asOf), history));
   }
 
   @Get()

@@ -130,7 +130,7 @@ export class SegmentsReportResponse {
   @ApiProperty({ format: 'date-time' }) asOf!: string;
   @ApiProperty({ type: 'integer' }) computedInMs!: number;
   @ApiProperty({ type: 'integer' }) population!: number;
-  @ApiProperty({ example: 'relationship-2/policy-2026-12.1' }) projectionVersion!: string;
+  @ApiProperty({ example: 'relationship-3/policy-2026-12.1' }) projectionVersion!: string;
   @ApiProperty({ type: () => ClvFitResponse }) fit!: ClvFitResponse;
   @ApiProperty({ type: () => SegmentCountsResponse }) counts!: SegmentCountsResponse;
   @ApiProperty({ type: () => ChurnResponse }) churn!: ChurnResponse;

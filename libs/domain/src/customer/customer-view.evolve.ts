@@ -67,7 +67,8 @@ function needsRefold(view: CustomerView, policy: RelationshipPolicy): boolean {
     view.state.contextRatingSums === undefined ||
     view.loyalty.conative.referredCustomers === undefined ||
     view.state.purchaseOrders === undefined ||
-    view.state.pendingFollowUpTimes === undefined
+    view.state.pendingFollowUpTimes === undefined ||
+    view.lifecycle.earlierTransitions === undefined
   );
 }
 
@@ -99,13 +100,13 @@ class ReplayOrders implements OrderHistory {
  * Folds sorted, unique facts into a fresh view; the index of the fact whose step threw (and the
  * error), or null. A throw leaves the view half-changed: the caller drops it.
  */
-function foldFacts(v: CustomerView, facts: readonly EventFact[], policy: RelationshipPolicy): { index: number; error: unknown } | null {
+function foldFacts(v: CustomerView, facts: readonly EventFact[], policy: RelationshipPolicy, keepPublishedHistory: boolean): { index: number; error: unknown } | null {
   const orders = facts.some((f) => f.type === 'PurchaseRefunded' || (f.type === 'ContactLogged' && f.followUpOf !== null)) ? new ReplayOrders(facts) : null;
   let i = 0;
   try {
     for (; i < facts.length; i++) {
       if (orders) orders.cursor = i;
-      step(v, facts[i], policy, orders);
+      step(v, facts[i], policy, orders, keepPublishedHistory);
     }
   } catch (error) {
     return { index: i, error };
@@ -122,11 +123,18 @@ function foldFacts(v: CustomerView, facts: readonly EventFact[], policy: Relatio
  * place; the prefix is not restored, it is recomputed). Only `required` (the event being evolved)
  * is not left out: its failure is thrown, for the caller to report.
  */
-function replay(customerId: string, facts: readonly EventFact[], policy: RelationshipPolicy, advanceTo: number | null, required: string | null = null): CustomerView {
+function replay(
+  customerId: string,
+  facts: readonly EventFact[],
+  policy: RelationshipPolicy,
+  advanceTo: number | null,
+  required: string | null = null,
+  keepPublishedHistory = false,
+): CustomerView {
   let kept = facts;
   for (;;) {
     const v = initialView(customerId, policy);
-    const failed = foldFacts(v, kept, policy);
+    const failed = foldFacts(v, kept, policy, keepPublishedHistory);
     if (failed !== null) {
       if (kept[failed.index].eventId === required) throw failed.error;
       kept = kept.filter((_, i) => i !== failed.index);
@@ -360,6 +368,17 @@ export function evaluate(view: CustomerView, asOf: string, policy: RelationshipP
   advance(next, at, policy);
   finalize(next, policy);
   return next;
+}
+
+/**
+ * The view as of `asOf` from the customer's complete history, with every stage change and
+ * violation it ever had (the stored view keeps those of the fold horizon, see
+ * fold/published-history.ts): what the timeline shows. Otherwise equal to `evaluate`.
+ */
+export function evaluateWithFullHistory(customerId: string, events: Iterable<StoredInteractionEvent>, asOf: string, policy: RelationshipPolicy): CustomerView {
+  const at = Date.parse(asOf);
+  if (!Number.isFinite(at)) throw new InvalidEventError('(evaluate)', `asOf is not a date: ${asOf}`);
+  return replay(customerId, historyFacts(customerId, events).filter((f) => f.occurredAtMs <= at), policy, at, null, true);
 }
 
 /** Whether evaluating `view` as of `asOf` needs its history (an asOf before its clock, another policy). */

@@ -36,6 +36,7 @@ export function initialView(customerId: string, policy: RelationshipPolicy): Cus
       stage: 'awareness',
       since: null,
       transitions: [],
+      earlierTransitions: 0,
       winBacks: 0,
       dissolvedBy: null,
       assessment: {
@@ -57,7 +58,9 @@ export function initialView(customerId: string, policy: RelationshipPolicy): Cus
         integrity: { positive: 0, negative: 0 },
       },
       transitions: [],
+      earlierTransitions: 0,
       violations: [],
+      earlierViolations: 0,
     },
     loyalty: {
       behavioural: {

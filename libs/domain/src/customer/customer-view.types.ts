@@ -164,7 +164,13 @@ export interface CustomerView {
   lifecycle: {
     stage: LifecycleStage;
     since: string | null;
+    /**
+     * The stage changes of the last fold horizon (390 days by default) before the view's clock,
+     * oldest first, and always the one into the current stage; GET …/timeline lists them all.
+     */
     transitions: LifecycleTransition[];
+    /** How many earlier stage changes `transitions` no longer lists. */
+    earlierTransitions: number;
     winBacks: number;
     dissolvedBy: 'relationship-ended' | 'volume-decline' | 'inactivity' | null;
     assessment: LifecycleAssessment;
@@ -176,8 +182,12 @@ export interface CustomerView {
     benevolence: number;
     integrity: number;
     evidence: { competence: Evidence; benevolence: Evidence; integrity: Evidence };
+    /** As lifecycle.transitions: the fold horizon's, and always the one into the current stage. */
     transitions: TrustTransition[];
+    earlierTransitions: number;
+    /** The violations of the fold horizon before the view's clock, oldest first. */
     violations: TrustViolation[];
+    earlierViolations: number;
   };
   loyalty: {
     behavioural: {

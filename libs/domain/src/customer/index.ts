@@ -8,6 +8,7 @@ export {
   tryEvolveInPlace,
   evaluate,
   evaluateNeedsHistory,
+  evaluateWithFullHistory,
   foldEvents,
   cloneView,
 } from './customer-view.evolve';

@@ -11,9 +11,14 @@ import { advance } from '../time-rules/wakes';
 import { trustRise } from '../trust/trust.rules';
 import type { EventFact } from './event-fact';
 import { OrderHistory, applyFact, pruneWindows } from './event-tallies';
+import { foldHorizonMs } from './horizon';
+import { trimPublishedHistory } from './published-history';
 
-/** Applies one fact: time rules up to its instant, then the fact, then the event rules. */
-export function step(v: CustomerView, f: EventFact, policy: RelationshipPolicy, orders: OrderHistory | null = null): void {
+/**
+ * Applies one fact: time rules up to its instant, then the fact, then the event rules, then the
+ * published lists trimmed to the horizon (unless `keepPublishedHistory`: the timeline's re-fold).
+ */
+export function step(v: CustomerView, f: EventFact, policy: RelationshipPolicy, orders: OrderHistory | null = null, keepPublishedHistory = false): void {
   const s = v.state;
   if (v.eventCount === 0) {
     // The first event of any type creates the customer in awareness / calculus trust.
@@ -36,4 +41,5 @@ export function step(v: CustomerView, f: EventFact, policy: RelationshipPolicy, 
   // Trust first: commitment needs trust ≥ knowledge. A violation in this event blocks a rise in it.
   if (!violated) trustRise(v, f.occurredAtMs, f.eventId, f.occurredAt, policy);
   lifecycleOnEvent(v, f, policy);
+  if (!keepPublishedHistory) trimPublishedHistory(v, s.clockMs - foldHorizonMs(policy));
 }

@@ -9,6 +9,7 @@ import {
   SegmentationReport,
   ValueConcentration,
   WinBackBasis,
+  foldHorizonMs,
   ownValue,
   segmentPopulation,
   transitionsPerDay,
@@ -97,12 +98,14 @@ export async function runSegmentation(
   const started = now();
   const at = Date.parse(asOf);
   if (!Number.isFinite(at)) throw new RangeError(`runSegmentation: asOf is not an ISO 8601 instant: ${asOf}`);
+  const flowsFrom = at - foldHorizonMs(projection.policy);
   const inputs: SegmentInput[] = [];
   const transitions: { to: string; occurredAt: string }[] = [];
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
     const view = await projection.evaluate(record.view.state, asOf, history?.(record.customerId, record.position));
     inputs.push(projection.segmentInput(view, asOf));
-    for (const t of view.lifecycle.transitions) transitions.push({ to: t.to, occurredAt: t.occurredAt });
+    // The flows of the fold horizon before asOf: every view still lists each transition of it.
+    for (const t of view.lifecycle.transitions) if (Date.parse(t.occurredAt) > flowsFrom) transitions.push({ to: t.to, occurredAt: t.occurredAt });
   }
   const report = segmentPopulation(inputs, asOf, projection.policy);
 
