@@ -26,6 +26,8 @@ export interface KafkaProjectorOptions {
   onBatch?: (info: { partition: number; result: BatchResult; deadLettered: number }) => void;
   /** A batch failed (Redis or Kafka unavailable, …): the consumer restarts and the batch comes again. */
   onError?: (error: Error) => void;
+  /** The group rebalanced: this instance's partitions may have changed (state kept per customer must go). */
+  onAssignment?: () => void;
 }
 
 /** Why a message went to the dead-letter topic. */
@@ -67,6 +69,7 @@ export class KafkaProjector {
       groupId: this.options.groupId ?? 'crm-projector',
       fromBeginning: true,
       onError: this.options.onError,
+      onAssignment: this.options.onAssignment,
       eachBatch: (batch) => this.handleBatch(batch),
     });
   }

@@ -8,7 +8,7 @@ import { CustomerProjection } from '@crm/projection';
 import { InteractionMeasuresStore } from '@crm/projection';
 import { KafkaProjector } from './kafka-projector';
 import { RelationshipProjection } from '@crm/projection';
-import { BatchResult, ProjectionRunner } from '@crm/projection';
+import { BatchResult, ProjectionRunner, populationWriters } from '@crm/projection';
 
 /**
  * Runs the projection for the life of the app, from the source the transport names:
@@ -42,6 +42,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       beforeCommit: (applied, source) => measures.apply(applied, source.shard),
       onFailed: ({ event, error }) => this.logger.error(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`),
       onCommit: embedded ? (result) => this.publishDownstream(result) : undefined,
+      // Its customers' views stay in memory between batches; the population pass's segment writes are the only other writer.
+      ...(config.PROJECTOR_CACHE_VIEWS > 0 ? { owned: { maxViews: config.PROJECTOR_CACHE_VIEWS, otherWriters: () => populationWriters(readStore) } } : {}),
     });
     health.register('projector', () => this.status());
   }
@@ -52,6 +54,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       this.kafkaProjector = new KafkaProjector(this.runner, this.broker, this.publisher, {
         groupId: this.config.PROJECTOR_GROUP_ID,
         topics: this.topics,
+        // The partitions may have moved: views of customers another instance now folds must not be reused.
+        onAssignment: () => this.runner.dropOwnedViews(),
         onError: (error) => {
           this.lastError = { at: new Date().toISOString(), message: error.message };
           this.logger.error(`batch failed, the consumer restarts and retries it: ${error.message}`);
@@ -80,11 +84,11 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     if (this.kafkaProjector) {
       // Failing batches make the projector not ready (the orchestrator sees it), while it keeps retrying.
       if (this.lastError) throw new Error(`last batch failed at ${this.lastError.at}: ${this.lastError.message}`);
-      return { source: this.topics.interactions, applied: this.processed };
+      return { source: this.topics.interactions, applied: this.processed, viewsHeld: this.runner.ownedViews };
     }
     const head = await this.eventStore.headPosition();
     const checkpoint = this.runner.position;
-    return { source: 'event-store', checkpoint, head, lag: Math.max(0, head - checkpoint) };
+    return { source: 'event-store', checkpoint, head, lag: Math.max(0, head - checkpoint), viewsHeld: this.runner.ownedViews };
   }
 
   /** Embedded: stage changes go on the in-process bus (GET /v1/changes streams them); views are in the read store. */

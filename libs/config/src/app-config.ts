@@ -31,6 +31,8 @@ export const configSchema = z.object({
   INGEST_COALESCE_MAX_EVENTS: positiveInt.max(100_000).default(1000),
   /** Events the projector folds per read-store commit. */
   PROJECTOR_BATCH_SIZE: positiveInt.max(100_000).default(500),
+  /** Customers whose views the projector keeps in memory (its owned state; 0: load every batch's views from the read store). */
+  PROJECTOR_CACHE_VIEWS: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
   /** How often the embedded event store is polled for appends made by another process. */
   STORE_POLL_MS: positiveInt.max(60_000).default(100),
   /** JSON policy file (thresholds of the relationship model); unset = the default policy. Changing it means: npm run rebuild. */

@@ -46,6 +46,12 @@ export interface ConsumeOptions {
   /** Told when a batch handler failed and the consumer restarts (the batch comes again). */
   onError?: (error: Error) => void;
   /**
+   * Told after the group rebalanced (this member joined, or others joined or left): the
+   * partitions it handles may have changed, so anything it keeps per key must be dropped.
+   * Also told when the member first joins.
+   */
+  onAssignment?: () => void;
+  /**
    * Resolving commits the batch's offsets; throwing (any error, whatever its type) redelivers
    * it after a restart of the consumer: a handler error never stops consuming for good.
    */

@@ -9,3 +9,4 @@ export * from './projection.module';
 export * from './interaction-measures.store';
 export * from './population/run-segmentation';
 export * from './population/win-back.documents';
+export * from './population/population-writes';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { InteractionEvent } from '@crm/contracts';
+import type { InteractionEvent, StoredInteractionEvent } from '@crm/contracts';
 import { streamIdFor } from '@crm/contracts';
 import { EventStore, SqliteEventStore, appendByCustomer, toNewEvent, toStoredInteractionEvent } from '@crm/event-store';
 import { generateHistory } from '@crm/simulation';
@@ -9,6 +9,7 @@ import { ProjectedView, ProjectionRunner } from './projection-runner';
 import { CustomerView, DEFAULT_POLICY, RelationshipPolicy, evaluate, foldEvents } from '@crm/domain';
 import { RelationshipProjection } from './relationship.projection';
 import { runSegmentation } from './population/run-segmentation';
+import { PopulationWritesLease, populationWriters } from './population/population-writes';
 
 const contact = (customerId: string, minute: number): InteractionEvent => ({
   eventId: randomUUID(),
@@ -287,19 +288,30 @@ describe('ProjectionRunner in write-back mode (npm run rebuild)', () => {
     dir.remove();
   });
 
-  /** The whole log replayed in batches into an empty store; every stored record as its JSON, the checkpoint, what beforeCommit and onFailed saw. */
-  async function replay(projection: RelationshipProjection, writeBack?: { maxViews: number }) {
+  /**
+   * The whole log replayed in batches into an empty store; every stored record as its JSON, the
+   * checkpoint, what beforeCommit and onFailed saw. Owned mode stores each batch as it goes (checked).
+   */
+  async function replay(projection: RelationshipProjection, writeBack?: { maxViews: number }, owned?: { maxViews: number }) {
     const readStore = SqliteReadStore.open({ filename: ':memory:' });
     try {
       const applied: string[] = [];
       const failed: string[] = [];
       const runner = new ProjectionRunner(eventStore, readStore, projection, {
         ...(writeBack ? { writeBack } : {}),
+        ...(owned ? { owned } : {}),
         beforeCommit: async (events) => void applied.push(...events.map((e) => e.eventId)),
         onFailed: (f) => failed.push(f.event.eventId),
       });
       const events = await collectStored(eventStore);
-      for (let i = 0; i < events.length; i += 97) await runner.applyBatch(events.slice(i, i + 97));
+      for (let i = 0; i < events.length; i += 97) {
+        const batch = events.slice(i, i + 97);
+        await runner.applyBatch(batch);
+        if (owned) {
+          expect(await readStore.getCheckpoint(runner.checkpointName)).toBe(batch[batch.length - 1].position);
+          expect(runner.ownedViews).toBeLessThanOrEqual(owned.maxViews);
+        }
+      }
       await runner.flush();
       const records: string[] = [];
       for await (const record of readStore.scanViews()) records.push(JSON.stringify(record));
@@ -321,10 +333,11 @@ describe('ProjectionRunner in write-back mode (npm run rebuild)', () => {
     expect(today.checkpoint).toBe(today.last);
     if (policy === throwing) expect(today.failed.length).toBeGreaterThan(0);
     for (const maxViews of [1_000, 3, 1]) {
-      const cached = await replay(projection, { maxViews });
-      expect(cached.records).toEqual(today.records);
-      expect(cached.stages).toEqual(today.stages);
-      expect(cached).toMatchObject({ checkpoint: today.last, position: today.last, applied: today.applied, failed: today.failed });
+      for (const cached of [await replay(projection, { maxViews }), await replay(projection, undefined, { maxViews })]) {
+        expect(cached.records).toEqual(today.records);
+        expect(cached.stages).toEqual(today.stages);
+        expect(cached).toMatchObject({ checkpoint: today.last, position: today.last, applied: today.applied, failed: today.failed });
+      }
     }
   });
 
@@ -350,6 +363,174 @@ describe('ProjectionRunner in write-back mode (npm run rebuild)', () => {
   it('refuses a bound that is not a positive integer', () => {
     const readStore = SqliteReadStore.open({ filename: ':memory:' });
     expect(() => new ProjectionRunner(eventStore, readStore, new RelationshipProjection(), { writeBack: { maxViews: 0 } })).toThrow(RangeError);
+    return readStore.close();
+  });
+});
+
+describe('ProjectionRunner in owned mode (the projector holds its customers\' views)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let eventStore: SqliteEventStore;
+  let events: StoredInteractionEvent[];
+  const projection = new RelationshipProjection();
+  beforeAll(async () => {
+    dir = tempDir('crm-projector-owned-');
+    eventStore = SqliteEventStore.open({ dataDir: dir.path });
+    // In time order, as the platform receives it: each batch touches customers of earlier ones.
+    await publish(eventStore, [...generateHistory({ customers: 20, days: 540, seed: 5 })]);
+    events = await collectStored(eventStore);
+    expect(events.length).toBeGreaterThan(200);
+  });
+  afterAll(async () => {
+    await eventStore.close();
+    dir.remove();
+  });
+
+  /** A read store that counts the views it was asked for, and can fail or hold up the next commit. */
+  function instrumented(inner: ReadStore) {
+    const wrapped = Object.create(inner) as ReadStore & { loaded: number; failNext: boolean; beforeCommit: (() => Promise<void>) | null };
+    wrapped.loaded = 0;
+    wrapped.failNext = false;
+    wrapped.beforeCommit = null;
+    wrapped.getViews = async <V>(ids: readonly string[]) => {
+      wrapped.loaded += ids.length;
+      return inner.getViews<V>(ids);
+    };
+    wrapped.commit = async <V>(commit: ViewCommit<V>) => {
+      await wrapped.beforeCommit?.();
+      if (wrapped.failNext) {
+        wrapped.failNext = false;
+        throw new Error('simulated read-store failure');
+      }
+      return inner.commit(commit);
+    };
+    return wrapped;
+  }
+
+  const stored = async (readStore: ReadStore) => {
+    const records: string[] = [];
+    for await (const record of readStore.scanViews()) records.push(JSON.stringify(record));
+    return records;
+  };
+
+  async function reference(): Promise<string[]> {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, projection);
+      for (let i = 0; i < events.length; i += 50) await runner.applyBatch(events.slice(i, i + 50));
+      return await stored(readStore);
+    } finally {
+      await readStore.close();
+    }
+  }
+
+  it('loads from the read store only the customers it does not hold', async () => {
+    const readStore = instrumented(SqliteReadStore.open({ filename: ':memory:' }));
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 100 } });
+      for (let i = 0; i < events.length; i += 50) await runner.applyBatch(events.slice(i, i + 50));
+      // Each customer was asked for once: on its first batch (and found nothing).
+      expect(readStore.loaded).toBe(20);
+      expect(runner.ownedViews).toBe(20);
+      expect(await stored(readStore)).toEqual(await reference());
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it('after a failed commit it drops what it holds and goes on from the store: the same views', async () => {
+    const readStore = instrumented(SqliteReadStore.open({ filename: ':memory:' }));
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 100 } });
+      for (let i = 0; i < events.length; i += 50) {
+        const batch = events.slice(i, i + 50);
+        if (i === 100) {
+          readStore.failNext = true;
+          await expect(runner.applyBatch(batch)).rejects.toThrow('simulated read-store failure');
+          expect(runner.ownedViews).toBe(0);
+        }
+        await runner.applyBatch(batch); // the batch comes again, as after a consumer restart
+      }
+      expect(await stored(readStore)).toEqual(await reference());
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it('does not keep the views of a batch that was in flight when they were dropped (a rebalance)', async () => {
+    const readStore = instrumented(SqliteReadStore.open({ filename: ':memory:' }));
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 100 } });
+      await runner.applyBatch(events.slice(0, 50));
+      expect(runner.ownedViews).toBeGreaterThan(0);
+      readStore.beforeCommit = async () => runner.dropOwnedViews();
+      await runner.applyBatch(events.slice(50, 100));
+      expect(runner.ownedViews).toBe(0);
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it.each([
+    ['announced by its lease (the projector reads from the store meanwhile)', true],
+    ['not announced (the control: the held views would undo it)', false],
+  ])('keeps the segments a population pass wrote between its batches: %s', async (_name, announced) => {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, projection, {
+        owned: { maxViews: 100, ...(announced ? { otherWriters: () => populationWriters(readStore) } : {}) },
+      });
+      const half = Math.floor(events.length / 2);
+      await runner.applyBatch(events.slice(0, half));
+      const asOf = new Date(Date.parse(events[half - 1].occurredAt) + 1000).toISOString();
+      await runSegmentation(readStore, projection, asOf);
+      await runner.applyBatch(events.slice(half));
+      // The customers the pass ranked: those of the first half.
+      const ranked = new Set(events.slice(0, half).map((e) => e.customerId));
+      let kept = 0;
+      for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) if (ranked.has(record.customerId) && record.view.segment?.asOf === asOf) kept++;
+      expect(ranked.size).toBeGreaterThan(5);
+      if (announced) expect(kept).toBe(ranked.size);
+      else expect(kept).toBeLessThan(ranked.size);
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it('holds nothing while a pass holds its lease, and again once it is released', async () => {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    try {
+      const runner = new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 100, otherWriters: () => populationWriters(readStore) } });
+      await runner.applyBatch(events.slice(0, 50));
+      expect(runner.ownedViews).toBeGreaterThan(0);
+      const lease = new PopulationWritesLease(readStore);
+      await lease.acquire();
+      await runner.applyBatch(events.slice(50, 100));
+      expect(runner.ownedViews).toBe(0);
+      await lease.release();
+      await runner.applyBatch(events.slice(100, 150));
+      expect(runner.ownedViews).toBeGreaterThan(0);
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it('a lease that ran out (its pass died) no longer keeps the projector from holding views', async () => {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    try {
+      let now = Date.parse('2026-12-01T12:00:00Z');
+      await new PopulationWritesLease(readStore, () => now, 60_000).acquire();
+      expect((await populationWriters(readStore, () => now)).active).toBe(true);
+      now += 60_001;
+      expect((await populationWriters(readStore, () => now)).active).toBe(false);
+    } finally {
+      await readStore.close();
+    }
+  });
+
+  it('refuses a bound that is not a positive integer, and both modes at once', () => {
+    const readStore = SqliteReadStore.open({ filename: ':memory:' });
+    expect(() => new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 0 } })).toThrow(RangeError);
+    expect(() => new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 5 }, writeBack: { maxViews: 5 } })).toThrow(RangeError);
     return readStore.close();
   });
 });

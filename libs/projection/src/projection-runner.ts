@@ -51,6 +51,28 @@ export interface ProjectionRunnerOptions {
    * BatchResult lists are folded, not yet stored. @defaultValue off (each batch loads and commits)
    */
   writeBack?: { maxViews: number };
+  /**
+   * Owned mode, for the projector (the only writer of its customers' views while it holds their
+   * partition, or the log in embedded mode): the views it folded stay in memory, in a map bounded
+   * to `maxViews` customers (least recently folded evicted first), so a batch loads from the read
+   * store only the customers it does not hold. Every batch still commits each changed view, once,
+   * with the checkpoint (write-through: the store is never behind what was folded). The views
+   * held are dropped when `dropOwnedViews()` is called (the partitions may have moved), when a
+   * write fails, and whenever `otherWriters` says someone else writes views (the population
+   * pass): while it does, every batch reads from the store as without this mode.
+   * @defaultValue off
+   */
+  owned?: { maxViews: number; otherWriters?: () => Promise<OtherWriters> };
+}
+
+/**
+ * Whether views are written by someone besides the projector (the population pass writes their
+ * segments), checked before each batch in owned mode: `token` changes with every start and end
+ * of such writes (the views held are then dropped), `active` while they run (none are held).
+ */
+export interface OtherWriters {
+  token: number;
+  active: boolean;
 }
 
 /**
@@ -115,6 +137,9 @@ export class ProjectionRunner<V> {
   private readonly dirty = new Set<string>();
   /** Write-back mode: the checkpoint of the last folded batch, committed by flush(). */
   private pendingCheckpoint: number | null = null;
+  /** Owned mode: bumped whenever the views held are dropped, so a batch folded before it does not put its views back. */
+  private ownedGeneration = 0;
+  private otherWritersToken: number | null = null;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -122,9 +147,10 @@ export class ProjectionRunner<V> {
     private readonly projection: CustomerProjection<V>,
     private readonly options: ProjectionRunnerOptions = {},
   ) {
-    if (options.writeBack && !(Number.isSafeInteger(options.writeBack.maxViews) && options.writeBack.maxViews >= 1)) {
-      throw new RangeError(`writeBack.maxViews must be a positive integer, got ${options.writeBack.maxViews}`);
+    for (const [mode, bound] of [['writeBack', options.writeBack], ['owned', options.owned]] as const) {
+      if (bound && !(Number.isSafeInteger(bound.maxViews) && bound.maxViews >= 1)) throw new RangeError(`${mode}.maxViews must be a positive integer, got ${bound.maxViews}`);
     }
+    if (options.writeBack && options.owned) throw new RangeError('writeBack and owned are two modes: choose one');
     this.loop = new CatchUpLoop(eventStore, { streamPrefix: CUSTOMER_STREAM_PREFIX, batchSize: options.batchSize, flushAfterMs: options.flushAfterMs });
   }
 
@@ -148,7 +174,9 @@ export class ProjectionRunner<V> {
    */
   async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number | null, source: BatchSource = { shard: 'log' }): Promise<BatchResult> {
     const ids = [...new Set(events.map((e) => e.customerId))];
-    const existing = this.options.writeBack ? await this.cached(ids) : await this.readStore.getViews<ProjectedView<V>>(ids);
+    const owning = this.options.owned ? await this.mayHoldViews() : false;
+    const generation = this.ownedGeneration;
+    const existing = this.options.writeBack || owning ? await this.cached(ids, owning) : await this.readStore.getViews<ProjectedView<V>>(ids);
     const changed = new Map<string, ViewRecord<ProjectedView<V>>>();
     const appliedByCustomer = new Map<string, StoredInteractionEvent[]>();
     const changes: IndexChange[] = [];
@@ -194,8 +222,15 @@ export class ProjectionRunner<V> {
       await this.options.onCommit?.(result);
       return result;
     }
-    await this.readStore.commit({ views, checkpoint: last === null ? undefined : { name: this.checkpointName, position: last } });
+    try {
+      await this.readStore.commit({ views, checkpoint: last === null ? undefined : { name: this.checkpointName, position: last } });
+    } catch (error) {
+      // The views held were folded in place: what the store has is the truth again.
+      if (this.options.owned) this.dropOwnedViews();
+      throw error;
+    }
     if (last !== null) this.checkpoint = last;
+    if (owning && generation === this.ownedGeneration) this.hold(views, this.options.owned!.maxViews);
     const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
     await this.options.onCommit?.(result);
     return result;
@@ -223,8 +258,11 @@ export class ProjectionRunner<V> {
     this.pendingCheckpoint = null;
   }
 
-  /** Write-back mode: the views of `ids` from memory, the misses loaded from the read store (and kept). */
-  private async cached(ids: readonly string[]): Promise<Map<string, ViewRecord<ProjectedView<V>>>> {
+  /**
+   * Write-back and owned mode: the views of `ids` from memory, the misses loaded from the read
+   * store (kept at once in write-back mode; in owned mode only once their batch is committed).
+   */
+  private async cached(ids: readonly string[], owning = false): Promise<Map<string, ViewRecord<ProjectedView<V>>>> {
     const found = new Map<string, ViewRecord<ProjectedView<V>>>();
     const misses: string[] = [];
     for (const id of ids) {
@@ -235,10 +273,45 @@ export class ProjectionRunner<V> {
     if (misses.length > 0) {
       for (const [id, record] of await this.readStore.getViews<ProjectedView<V>>(misses)) {
         found.set(id, record);
-        this.cache.set(id, record);
+        if (!owning) this.cache.set(id, record);
       }
     }
     return found;
+  }
+
+  /** Owned mode: drops every view held (the next batches load theirs from the read store). Call it when partitions may have moved. */
+  dropOwnedViews(): void {
+    this.cache.clear();
+    this.ownedGeneration++;
+  }
+
+  /** Owned mode: how many customers' views are held. */
+  get ownedViews(): number {
+    return this.options.owned ? this.cache.size : 0;
+  }
+
+  /** Owned mode: whether this batch may use and keep views in memory (no other writer at work), dropping them when one started or ended. */
+  private async mayHoldViews(): Promise<boolean> {
+    const check = this.options.owned?.otherWriters;
+    if (!check) return true;
+    const others = await check();
+    if (others.token !== this.otherWritersToken || others.active) {
+      if (this.cache.size > 0 || others.token !== this.otherWritersToken) this.dropOwnedViews();
+      this.otherWritersToken = others.token;
+    }
+    return !others.active;
+  }
+
+  /** Owned mode: the committed views held as the most recently folded, the least recently folded beyond `maxViews` dropped. */
+  private hold(views: readonly ViewRecord<ProjectedView<V>>[], maxViews: number): void {
+    for (const record of views) {
+      this.cache.delete(record.customerId);
+      this.cache.set(record.customerId, record);
+    }
+    for (const id of this.cache.keys()) {
+      if (this.cache.size <= maxViews) break;
+      this.cache.delete(id);
+    }
   }
 
   /** Write-back mode: the least recently touched views beyond `maxViews` dropped, the dirty ones written (no checkpoint). */
@@ -292,6 +365,8 @@ export class ProjectionRunner<V> {
     changed: Map<string, ViewRecord<ProjectedView<V>>>,
     appliedInBatch: readonly StoredInteractionEvent[],
   ): Promise<void> {
+    // Owned mode: the held view was folded in place; the store has the one from before the batch.
+    if (this.options.owned) this.cache.delete(customerId);
     const stored = this.options.writeBack ? await this.refold(customerId, existing.get(customerId)?.position) : await this.readStore.getView<ProjectedView<V>>(customerId);
     if (stored) existing.set(customerId, stored);
     else existing.delete(customerId);

@@ -93,5 +93,16 @@ export function messagingContract(name: string, factory: () => Promise<Messaging
       await Promise.all(members.map((m) => m.stop()));
       expect([...byMember[0], ...byMember[1]].sort()).toEqual([...values].sort());
     }, timeoutMs * 3);
+
+    it('tells a member when the group rebalances (it joins, another member joins)', async () => {
+      const groupId = `g-${randomUUID()}`;
+      let told = 0;
+      const first = await fixture.broker.consume({ topic, groupId, onAssignment: () => void told++, eachBatch: async () => undefined });
+      await waitFor(() => told >= 1, { timeoutMs, message: 'the first assignment' });
+      const before = told;
+      const second = await fixture.broker.consume({ topic, groupId, eachBatch: async () => undefined });
+      await waitFor(() => told > before, { timeoutMs, message: 'the rebalance after a second member joined' });
+      await Promise.all([first.stop(), second.stop()]);
+    }, timeoutMs * 3);
   });
 }

@@ -109,6 +109,7 @@ export class InProcessBus {
     const count = this.ensureTopic({ topic }).length;
     members.forEach((m) => (m.partitions = []));
     for (let p = 0; p < count && members.length > 0; p++) members[p % members.length].partitions.push(p);
+    for (const m of members) m.options.onAssignment?.();
   }
 
   private async run(member: Member, groupKey: string): Promise<void> {

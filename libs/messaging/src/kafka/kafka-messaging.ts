@@ -113,6 +113,7 @@ export class KafkaBroker extends MessageBroker {
       retry: { retries: 8, initialRetryTime: 300, restartOnFailure: async () => true },
     });
     consumer.on(consumer.events.CRASH, (event) => options.onError?.(event.payload.error));
+    if (options.onAssignment) consumer.on(consumer.events.GROUP_JOIN, () => options.onAssignment?.());
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });

@@ -18,6 +18,7 @@ import type { HistoryLoader } from '../customer-projection';
 import type { ProjectedView, ViewSegment } from '../projection-runner';
 import type { RelationshipProjection } from '../relationship.projection';
 import { ReadStore, ViewRecord } from '@crm/read-store';
+import { PopulationWritesLease } from './population-writes';
 import { storeWinBack } from './win-back.documents';
 
 /** Name of the document that holds the latest population report. */
@@ -110,34 +111,43 @@ export async function runSegmentation(
   const report = segmentPopulation(inputs, asOf, projection.policy);
 
   // Second scan, written back in batches: holding every evaluated view between the two scans
-  // would make memory grow with the population.
+  // would make memory grow with the population. Announced first, so a projector holding views in memory reads them from the store meanwhile.
+  const lease = new PopulationWritesLease(readStore);
+  await lease.acquire();
   let batch: ViewRecord<ProjectedView<CustomerView>>[] = [];
   const flush = async () => {
-    if (batch.length > 0) await readStore.commit({ views: batch });
+    if (batch.length > 0) {
+      await lease.renew();
+      await readStore.commit({ views: batch });
+    }
     batch = [];
   };
-  for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
-    const tier = ownValue(report.tiers, record.customerId);
-    if (tier === undefined) continue; // arrived after the first scan: the next pass ranks it
-    const previous = record.view.segment;
-    if (previous && Date.parse(previous.asOf) > at) continue;
-    const state = record.view.state;
-    const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(await projection.evaluate(state, asOf, history?.(record.customerId, record.position))) : {};
-    const segment: CustomerSegment = {
-      asOf,
-      tier,
-      clv: ownValue(report.clv, record.customerId) ?? null,
-      referrals: ownValue(report.referrals, record.customerId) ?? NO_REFERRALS,
-    };
-    batch.push({
-      customerId: record.customerId,
-      position: record.position,
-      indexes: { ...record.indexes, ...stages, tier },
-      view: { ...record.view, segment },
-    });
-    if (batch.length >= batchSize) await flush();
+  try {
+    for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
+      const tier = ownValue(report.tiers, record.customerId);
+      if (tier === undefined) continue; // arrived after the first scan: the next pass ranks it
+      const previous = record.view.segment;
+      if (previous && Date.parse(previous.asOf) > at) continue;
+      const state = record.view.state;
+      const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(await projection.evaluate(state, asOf, history?.(record.customerId, record.position))) : {};
+      const segment: CustomerSegment = {
+        asOf,
+        tier,
+        clv: ownValue(report.clv, record.customerId) ?? null,
+        referrals: ownValue(report.referrals, record.customerId) ?? NO_REFERRALS,
+      };
+      batch.push({
+        customerId: record.customerId,
+        position: record.position,
+        indexes: { ...record.indexes, ...stages, tier },
+        view: { ...record.view, segment },
+      });
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+  } finally {
+    await lease.release();
   }
-  await flush();
 
   const summary: SegmentsReport = {
     asOf,
