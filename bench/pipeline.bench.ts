@@ -13,6 +13,7 @@
  *   node -r <copy of tools/register-paths.js with baseUrl /tmp/d> /tmp/d/bench/pipeline.bench.js
  * Options: --events=N (default 50,000), --latency-seconds=N (default 10; 0 skips the phase),
  * --customers=N (default 5,000), --projectors=1,2 (the deployments to measure),
+ * --cache-views=0,20000 (PROJECTOR_CACHE_VIEWS of the projectors: each value its own deployments),
  * --cpu-prof-dir=DIR (run the projectors under `node --cpu-prof` and print their top self-time
  * functions over the throughput phase).
  */
@@ -40,9 +41,11 @@ const options = new Command('bench:pipeline')
   .option('--customers <n>', 'distinct customers', (v) => Number.parseInt(v, 10), 5_000)
   .option('--latency-seconds <n>', 'duration of the latency phase (0: none)', (v) => Number.parseInt(v, 10), 10)
   .option('--projectors <list>', 'projector processes per deployment, one deployment each', counts, [1, 2])
+  .option('--cache-views <list>', "customers' views each projector holds in memory (PROJECTOR_CACHE_VIEWS; several: one deployment each, 0 = load every batch's views)", counts, [20_000])
   .option('--cpu-prof-dir <dir>', 'profile the projectors (node --cpu-prof) and summarise the throughput phase')
   .parse()
-  .opts<{ events: number; customers: number; latencySeconds: number; projectors: number[]; cpuProfDir?: string }>();
+  .opts<{ events: number; customers: number; latencySeconds: number; projectors: number[]; cacheViews: number[]; cpuProfDir?: string }>();
+if (options.cacheViews.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--cache-views: non-negative integers, got ${options.cacheViews.join(',')}`);
 if (options.projectors.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--projectors: positive integers, got ${options.projectors.join(',')}`);
 
 // Compiled to <outDir>/bench/pipeline.bench.js: the services are in the same outDir.
@@ -164,6 +167,7 @@ async function waitForStableGroup(groupId: string, members: number): Promise<voi
 
 interface DeploymentResult {
   projectors: number;
+  cacheViews: number;
   sustained: number;
   /** CPU time of the projector processes per event folded during the throughput phase (µs). */
   cpuMicrosPerEvent?: number;
@@ -172,7 +176,7 @@ interface DeploymentResult {
 }
 
 /** One deployment (its own topics, group, Redis prefix and store): backlog throughput, then latency at half of it. */
-async function runDeployment(projectors: number, backlog: InteractionEvent[]): Promise<DeploymentResult> {
+async function runDeployment(projectors: number, cacheViews: number, backlog: InteractionEvent[]): Promise<DeploymentResult> {
   const id = randomUUID().slice(0, 8);
   const dir = { path: mkdtempSync(join(tmpdir(), 'crm-bench-pipeline-')) };
   const env = {
@@ -186,6 +190,7 @@ async function runDeployment(projectors: number, backlog: InteractionEvent[]): P
     REDIS_KEY_PREFIX: `bench-${id}:`,
     PROJECTOR_GROUP_ID: `bench-${id}`,
     PROJECTOR_BATCH_SIZE: '1000',
+    PROJECTOR_CACHE_VIEWS: String(cacheViews),
     STORE_POLL_MS: '10',
     LOG_LEVEL: 'warn',
     PORT: '0',
@@ -228,7 +233,7 @@ async function runDeployment(projectors: number, backlog: InteractionEvent[]): P
     const sustained = (backlog.length - first) / seconds;
     const cpuMicrosPerEvent = cpuStart === undefined || cpuEnd === undefined ? undefined : ((cpuEnd - cpuStart) * 1e6) / (backlog.length - first);
     const profiles = options.cpuProfDir === undefined ? [] : pids.map((pid) => ({ pid, window }));
-    if (options.latencySeconds <= 0) return { projectors, sustained, cpuMicrosPerEvent, profiles };
+    if (options.latencySeconds <= 0) return { projectors, cacheViews, sustained, cpuMicrosPerEvent, profiles };
 
     // Phase 2: HTTP publishes at half the sustained rate; latency until the view shows the event.
     app = await createServiceApp('bench', config, [IngestModule, QueryModule], { logger: ['error'] });
@@ -263,7 +268,7 @@ async function runDeployment(projectors: number, backlog: InteractionEvent[]): P
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
     const achieved = (i - backlog.length) / options.latencySeconds;
-    return { projectors, sustained, cpuMicrosPerEvent, profiles, latency: { target: rate, achieved, p50: pct(50), p99: pct(99), samples: latencies.length } };
+    return { projectors, cacheViews, sustained, cpuMicrosPerEvent, profiles, latency: { target: rate, achieved, p50: pct(50), p99: pct(99), samples: latencies.length } };
   } finally {
     await app?.close();
     await Promise.all(children.map((c) => c.stop()));
@@ -317,11 +322,13 @@ async function main() {
   const backlog = Array.from({ length: options.events }, (_, i) => event(i, options.customers));
   const messageBytes = Buffer.byteLength(JSON.stringify({ ...backlog[0], revision: 0, position: 1, recordedAt: new Date().toISOString() }));
   const results: DeploymentResult[] = [];
-  for (const projectors of options.projectors) {
-    const result = await runDeployment(projectors, backlog);
-    results.push(result);
-    const cpu = result.cpuMicrosPerEvent === undefined ? '' : `, ${result.cpuMicrosPerEvent.toFixed(0)} µs of projector CPU per event`;
-    console.log(`${projectors} projector(s): ${Math.round(result.sustained)} events/s${cpu}${result.latency ? `, p99 ${result.latency.p99.toFixed(1)} ms` : ''}`);
+  for (const cacheViews of options.cacheViews) {
+    for (const projectors of options.projectors) {
+      const result = await runDeployment(projectors, cacheViews, backlog);
+      results.push(result);
+      const cpu = result.cpuMicrosPerEvent === undefined ? '' : `, ${result.cpuMicrosPerEvent.toFixed(0)} µs of projector CPU per event`;
+      console.log(`${projectors} projector(s), ${cacheViews} views held: ${Math.round(result.sustained)} events/s${cpu}${result.latency ? `, p99 ${result.latency.p99.toFixed(1)} ms` : ''}`);
+    }
   }
 
   // Phase 3: the broker's own limit, same record count and size, same machine, same run.
@@ -336,8 +343,8 @@ async function main() {
   const producer = perf.producer.recordsPerSec;
   console.log(`\nPipeline benchmark: ${options.events.toLocaleString('en-US')} events, ${options.customers.toLocaleString('en-US')} customers, ~${messageBytes} B per message, 6 partitions, relay and projectors in their own processes\n`);
   console.table([
-    ...results.flatMap(({ projectors, sustained, cpuMicrosPerEvent, latency }) => {
-      const label = `${projectors} projector${projectors === 1 ? '' : 's'}`;
+    ...results.flatMap(({ projectors, cacheViews, sustained, cpuMicrosPerEvent, latency }) => {
+      const label = `${projectors} projector${projectors === 1 ? '' : 's'}${options.cacheViews.length > 1 ? ` (${cacheViews.toLocaleString('en-US')} views held)` : ''}`;
       return [
         { measure: `relay → Kafka → ${label} → Redis (events/s)`, value: round(sustained), aim: '≥ 30,000', verdict: `${sustained >= 30_000 ? 'PASS' : 'BELOW'}, ratio to producer limit ${(sustained / producer).toFixed(3)}` },
         ...(cpuMicrosPerEvent === undefined ? [] : [{ measure: `  ${label}: projector CPU per event (µs, user + system)`, value: cpuMicrosPerEvent.toFixed(0), aim: '', verdict: '' }]),

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
 import { CUSTOMER_STREAM_PREFIX, StoredInteractionEvent } from '@crm/contracts';
-import { EventStore, toStoredInteractionEvent } from '@crm/event-store';
+import { EventStore, RecordedEvent, toStoredInteractionEvent } from '@crm/event-store';
 import { openEventStore, openReadStore } from '@crm/infrastructure';
 import type { CustomerView } from '@crm/domain';
 import {
@@ -18,6 +17,7 @@ import {
 } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { assertPlatformNotRunning } from './platform-lock';
+import { ViewFingerprints, describeDifferences } from './view-fingerprints';
 
 /**
  * Customers whose views the rebuild keeps in memory: a bound, so peak RSS stays flat however
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       DEFAULT_CACHE_VIEWS,
     )
     .option('--as-of <iso>', 'population pass as of this instant (default: now)')
-    .option('--verify', 'compare a digest of the views before and after (equal when neither the history nor the projection changed)')
+    .option('--verify', 'compare the views before and after, evaluated at one instant (equal when neither the history nor the projection changed); names the customers and fields that differ')
     .option('--no-progress', 'no progress bar (for logs)')
     .parse()
     .opts<{ batchSize: number; cacheViews: number; asOf?: string; verify?: boolean; progress: boolean }>();
@@ -55,61 +55,89 @@ async function main(): Promise<void> {
   try {
     const projection = createCustomerProjection(config.POLICY_FILE);
     const asOf = new Date(options.asOf ?? Date.now()).toISOString();
-    const before = options.verify ? await digestViews(readStore, eventStore, projection, asOf) : null;
+    const before = options.verify ? await fingerprintViews(readStore, eventStore, projection, asOf) : null;
     const measures = new InteractionMeasuresStore(readStore, { policy: projection.policy });
-    // An event whose fold throws is skipped, as live (the projector logs each); every re-fold skips it too.
-    let failed = 0;
+    // An event whose fold throws is skipped, as live (the projector logs each); every re-fold
+    // skips it too, and so do the measures (live, they see only the events the views applied).
+    const failedIds = new Set<string>();
     const firstFailures: string[] = [];
     // Write-back: the rebuild is the only writer, so views stay in memory and are stored when
     // evicted and at the end, with the checkpoint. A crashed rebuild leaves the checkpoint
     // behind the stored views, and runs again from scratch anyway (it clears the store first).
     const runner = new ProjectionRunner(eventStore, readStore, projection, {
       ...(options.cacheViews > 0 ? { writeBack: { maxViews: options.cacheViews } } : {}),
-      beforeCommit: (applied, source) => measures.apply(applied, source.shard),
       onFailed: ({ event, error }) => {
-        if (failed++ < 20) firstFailures.push(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`);
+        if (failedIds.size < 20) firstFailures.push(`event ${event.eventId} (${event.type}, position ${event.position}) skipped: ${error.message}`);
+        failedIds.add(event.eventId);
       },
     });
+    const head = await eventStore.headPosition();
     const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
     await readStore.clear();
 
     const bar = new SingleBar(
-      { format: 'rebuild |{bar}| {value}/{total} events | {rate} ev/s | ETA {eta_formatted}', etaBuffer: 50, hideCursor: true },
+      { format: 'rebuild {phase} |{bar}| {value}/{total} events | {rate} ev/s | ETA {eta_formatted}', etaBuffer: 50, hideCursor: true },
       Presets.shades_classic,
     );
     const started = performance.now();
-    const rate = (done: number) => Math.round(done / Math.max(0.001, (performance.now() - started) / 1000));
-    if (options.progress) bar.start(total, 0, { rate: 0 });
-    let done = 0;
-    let batch: StoredInteractionEvent[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await runner.applyBatch(batch);
-      done += batch.length;
-      batch = [];
-      if (options.progress) bar.update(done, { rate: rate(done) });
+    let phaseStarted = started;
+    const rate = (done: number, since = started) => Math.round(done / Math.max(0.001, (performance.now() - since) / 1000));
+    /** Reads `source` in batches into `apply`, with the progress bar of one phase. */
+    const phase = async (name: string, source: AsyncIterable<RecordedEvent>, apply: (batch: StoredInteractionEvent[]) => Promise<void>): Promise<number> => {
+      phaseStarted = performance.now();
+      if (options.progress) bar.start(total, 0, { phase: name, rate: 0 });
+      let done = 0;
+      let batch: StoredInteractionEvent[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        await apply(batch);
+        done += batch.length;
+        batch = [];
+        if (options.progress) bar.update(done, { rate: rate(done, phaseStarted) });
+      };
+      for await (const recorded of source) {
+        batch.push(toStoredInteractionEvent(recorded));
+        if (batch.length >= options.batchSize) await flush();
+      }
+      await flush();
+      if (options.progress) bar.stop();
+      return done;
     };
-    for await (const recorded of eventStore.readAll({ streamPrefix: CUSTOMER_STREAM_PREFIX })) {
-      batch.push(toStoredInteractionEvent(recorded));
-      if (batch.length >= options.batchSize) await flush();
-    }
-    await flush();
+    // 1. The views, customer after customer where the store can (the embedded one reads stream by
+    //    stream): a view depends on its customer's events only, so each is folded while in memory
+    //    and written once. The checkpoint is the head the rebuild started at.
+    const done = await phase('views', eventStore.readStreams({ streamPrefix: CUSTOMER_STREAM_PREFIX, upTo: head }), async (batch) => void (await runner.applyBatch(batch, null)));
+    await runner.applyBatch([], head);
     await runner.flush();
-    if (options.progress) bar.stop();
+    const viewsSeconds = (performance.now() - started) / 1000;
+    // 2. The call-centre measures, in log order (their documents are per agent-day: log order
+    //    touches each day's documents together), without the events the views skipped.
+    const measured = async function* (): AsyncIterable<RecordedEvent> {
+      for await (const recorded of eventStore.readAll({ streamPrefix: CUSTOMER_STREAM_PREFIX })) {
+        if (recorded.position > head) return;
+        if (!failedIds.has(recorded.eventId)) yield recorded;
+      }
+    };
+    await phase('measures', measured(), (batch) => measures.apply(batch, 'log'));
     for (const line of firstFailures) console.error(line);
+    const failed = failedIds.size;
     if (failed > firstFailures.length) console.error(`… and ${failed - firstFailures.length} more skipped events`);
     const seconds = (performance.now() - started) / 1000;
     const views = await readStore.countViews();
     console.log(
-      `rebuilt ${views} views (${projection.version}) from ${done} events in ${seconds.toFixed(1)} s (${rate(done)} events/s), ` +
+      `rebuilt ${views} views (${projection.version}) from ${done} events in ${seconds.toFixed(1)} s (${rate(done)} events/s; views ${viewsSeconds.toFixed(1)} s, measures ${(seconds - viewsSeconds).toFixed(1)} s), ` +
         `${failed > 0 ? `${failed} events skipped (their fold threw), ` : ''}checkpoint ${runner.position}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
     const report = await runSegmentation(readStore, projection, asOf, { history: (id, position) => customerHistory(eventStore, id, position) });
     console.log(`population pass as of ${asOf}: ${report.population} customers, ${report.fit.method}, in ${report.computedInMs} ms`);
     if (before) {
-      const after = await digestViews(readStore, eventStore, projection, asOf);
-      console.log(before === after ? `verify: views identical (sha256 ${after.slice(0, 16)}…)` : `verify: views DIFFER (before ${before.slice(0, 16)}…, after ${after.slice(0, 16)}…)`);
-      if (before !== after) process.exitCode = 2;
+      const differences = before.compare(await fingerprintViews(readStore, eventStore, projection, asOf));
+      if (differences.identical) console.log(`verify: the ${before.size} views are identical as of ${asOf}`);
+      else {
+        console.log(`verify: views DIFFER as of ${asOf}`);
+        for (const line of describeDifferences(differences)) console.log(line);
+        process.exitCode = 2;
+      }
     }
   } finally {
     await eventStore.close();
@@ -118,18 +146,18 @@ async function main(): Promise<void> {
 }
 
 /**
- * Digest of every view evaluated at one instant: live views were last evaluated at other
+ * Fingerprints of every view evaluated at one instant: live views were last evaluated at other
  * times (by events, by population passes), so only views as of the same time can be compared.
  * The population segment is left out (it depends on the whole population at its own time).
  */
-async function digestViews(readStore: ReadStore, eventStore: EventStore, projection: RelationshipProjection, asOf: string): Promise<string> {
-  const hash = createHash('sha256');
+async function fingerprintViews(readStore: ReadStore, eventStore: EventStore, projection: RelationshipProjection, asOf: string): Promise<ViewFingerprints> {
+  const fingerprints = new ViewFingerprints();
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
     // A view whose clock is after asOf (an event dated later) is re-folded from its stream.
     const state = await projection.evaluate(record.view.state, asOf, customerHistory(eventStore, record.customerId, record.position));
-    hash.update(JSON.stringify([record.customerId, record.position, record.view.projectionVersion, state])).update('\n');
+    fingerprints.add(record.customerId, { record: { position: record.position, projectionVersion: record.view.projectionVersion }, ...state });
   }
-  return hash.digest('hex');
+  return fingerprints;
 }
 
 main().catch((error) => {

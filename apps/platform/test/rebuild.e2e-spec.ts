@@ -1,11 +1,36 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import type { CustomerView } from '@crm/domain';
+import type { ProjectedView } from '@crm/projection';
 import { promisify } from 'node:util';
 import { generateHistory } from '@crm/simulation';
+import { SqliteReadStore } from '@crm/read-store';
 import { tempDir } from '@crm/testing';
 import { startPlatform } from './platform-harness';
 
 const run = promisify(execFile);
+
+/** Every measures document of the embedded read store, the event ids of each bucket sorted (their order is arrival order). */
+async function measuresOf(dataDir: string): Promise<Record<string, unknown>> {
+  const readStore = SqliteReadStore.open({ dataDir });
+  try {
+    const names: string[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await readStore.listDocumentNames('measures:', { after, limit: 500 });
+      names.push(...page.names);
+      if (page.nextCursor === null) break;
+      after = page.nextCursor;
+    }
+    const documents = await readStore.getDocuments(names);
+    const sortIds = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(sortIds) : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'eventIds' && Array.isArray(v) ? [...v].sort() : sortIds(v)]))
+        : value;
+    return Object.fromEntries(names.map((name) => [name, sortIds(documents.get(name)?.value)]));
+  } finally {
+    await readStore.close();
+  }
+}
 const ROOT = join(__dirname, '..', '..', '..');
 
 jest.setTimeout(120_000);
@@ -20,19 +45,43 @@ describe('npm run rebuild', () => {
       const head = (await platform.http.get('/health')).body.checks.eventStore.head as number;
       await platform.projector.runner.waitForPosition(head, 20_000);
       await platform.close();
+      const liveMeasures = await measuresOf(dir.path);
+      expect(Object.keys(liveMeasures).length).toBeGreaterThan(10);
 
-      const rebuild = (...args: string[]) =>
+      const rebuild = (...args: string[]) => rebuildWith({}, ...args);
+      const rebuildWith = (env: Record<string, string>, ...args: string[]) =>
         run(process.execPath, ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register', 'apps/platform/src/rebuild.ts', '--verify', '--no-progress', '--as-of', '2025-06-01T00:00:00Z', ...args], {
           cwd: ROOT,
-          env: { ...process.env, DATA_DIR: dir.path, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+          env: { ...process.env, DATA_DIR: dir.path, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
         });
       // Write-back with every customer in memory (the default), with a bound forcing evictions, and off.
       for (const args of [[], ['--cache-views', '3'], ['--cache-views', '0']]) {
         const { stdout } = await rebuild(...args);
         expect(stdout).toMatch(new RegExp(`from ${events.length} events`));
         expect(stdout).toMatch(new RegExp(`checkpoint ${head},`));
-        expect(stdout).toContain('verify: views identical');
+        expect(stdout).toContain(`verify: the 40 views are identical`);
+        // The call-centre measures too (the rebuild folds them in their own pass, in log order).
+        expect(await measuresOf(dir.path)).toEqual(liveMeasures);
       }
+
+      // A stored view that does not match its events (as an old bug would leave it): verify names
+      // the customer and the field the rebuild corrected, and exits 2.
+      const tampered = SqliteReadStore.open({ dataDir: dir.path });
+      const record = (await tampered.getView<ProjectedView<CustomerView>>('C-000003'))!;
+      record.view.state.lifecycle.winBacks = 99;
+      await tampered.commit({ views: [record] });
+      await tampered.close();
+      const differ = await rebuild().then(
+        () => {
+          throw new Error('rebuild --verify over a corrupted view exited 0');
+        },
+        (error: { code: number; stdout: string }) => error,
+      );
+      expect(differ.code).toBe(2);
+      expect(differ.stdout).toContain('verify: views DIFFER');
+      expect(differ.stdout).toMatch(/^1 customer\(s\) differ, 0 only after, 0 only before$/m);
+      expect(differ.stdout).toMatch(/^ {2}lifecycle\.winBacks: 1 customer\(s\)$/m);
+      expect(differ.stdout).toMatch(/^ {2}C-000003: lifecycle\.winBacks$/m);
     } finally {
       dir.remove();
     }

@@ -97,6 +97,13 @@ export interface ReadAllOptions {
   streamPrefix?: string;
 }
 
+export interface ReadStreamsOptions {
+  /** Only streams whose id starts with this prefix. @defaultValue all streams */
+  streamPrefix?: string;
+  /** Only events at or below this position (e.g. the head when a rebuild started). @defaultValue no bound */
+  upTo?: number;
+}
+
 export interface SubscribeOptions {
   /** Deliver events with a position strictly greater than this (a checkpoint). @defaultValue -1 */
   after?: number;
@@ -141,6 +148,21 @@ export abstract class EventStore {
   abstract readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
 
   abstract readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+
+  /**
+   * Every event of the matching streams, once, in the cheapest complete order the store has that
+   * keeps each stream's own order (revision order): what a rebuild folds, since a view depends on
+   * its customer's events only. By default the global log in position order (EventStoreDB's
+   * `$all`); the embedded store goes stream after stream (by its (stream, revision) index), so a
+   * folder holds one customer at a time.
+   */
+  async *readStreams(options: ReadStreamsOptions = {}): AsyncIterable<RecordedEvent> {
+    const upTo = options.upTo ?? Number.POSITIVE_INFINITY;
+    for await (const event of this.readAll({ streamPrefix: options.streamPrefix })) {
+      if (event.position > upTo) return;
+      yield event;
+    }
+  }
 
   abstract subscribeToAll(options?: SubscribeOptions): Subscription;
 

@@ -483,6 +483,34 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       });
     });
 
+    describe('readStreams (what a rebuild folds)', () => {
+      it("yields every event of the prefix's streams once, each stream in revision order, none above upTo", async () => {
+        const ns = namespace();
+        const a = newEvents(3);
+        const b = newEvents(1500); // more than a page of the embedded store
+        const other = newEvent();
+        await store.appendToStream(`${ns}-s-a`, [a[0]]);
+        await store.appendToStream(`${ns}-s-b`, b.slice(0, 700));
+        await store.appendToStream(`${ns}-t-x`, [other]); // outside the prefix
+        await store.appendToStream(`${ns}-s-a`, a.slice(1, 2));
+        await store.appendToStream(`${ns}-s-b`, b.slice(700));
+        const upTo = await store.headPosition();
+        await store.appendToStream(`${ns}-s-a`, a.slice(2)); // after upTo
+
+        const read = await collect(store.readStreams({ streamPrefix: `${ns}-s-`, upTo }));
+        expect(new Set(read.map((e) => e.eventId)).size).toBe(read.length);
+        expect(ids(read).sort()).toEqual(ids([...a.slice(0, 2), ...b]).sort());
+        for (const streamId of [`${ns}-s-a`, `${ns}-s-b`]) {
+          const revisions = read.filter((e) => e.streamId === streamId).map((e) => e.revision);
+          expect(revisions).toEqual(Array.from({ length: revisions.length }, (_, i) => i));
+        }
+        expect(read.every((e) => e.position <= upTo)).toBe(true);
+        // Without a bound, the later event too.
+        expect(await collect(store.readStreams({ streamPrefix: `${ns}-s-` }))).toHaveLength(1503);
+        expect(await collect(store.readStreams({ streamPrefix: `${ns}-none-` }))).toEqual([]);
+      });
+    });
+
     describe('readStream', () => {
       it('reads from a revision, up to maxCount', async () => {
         const stream = `${namespace()}-s`;

@@ -14,6 +14,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type ReadStreamsOptions,
   type RecordedEvent,
   type StreamAppend,
   type StreamAppendOutcome,
@@ -92,6 +93,7 @@ export class SqliteEventStore extends EventStore {
     readStream: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[{ after: number; limit: number }], EventRow>;
     readAllPrefix: Database.Statement<[{ after: number; limit: number; prefix: string }], EventRow>;
+    readStreams: Database.Statement<[{ stream: string; revision: number; upTo: number; limit: number }], EventRow>;
     head: Database.Statement<[], { head: number | null }>;
     count: Database.Statement<[{ after: number }], { n: number }>;
     countPrefix: Database.Statement<[{ after: number; prefix: string }], { n: number }>;
@@ -131,6 +133,12 @@ export class SqliteEventStore extends EventStore {
           `SELECT ${EVENT_COLUMNS} FROM events WHERE position > @after AND ${PREFIX_FILTER} ORDER BY position LIMIT @limit`,
         )
         .raw(true) as Database.Statement<[{ after: number; limit: number; prefix: string }], EventRow>,
+      // Keyset pagination over the (stream_id, revision) index: stream after stream, each in order.
+      readStreams: db
+        .prepare(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE (stream_id, revision) > (@stream, @revision) AND position <= @upTo ORDER BY stream_id, revision LIMIT @limit`,
+        )
+        .raw(true) as Database.Statement<[{ stream: string; revision: number; upTo: number; limit: number }], EventRow>,
       head: db.prepare('SELECT MAX(position) AS head FROM events'),
       count: db.prepare('SELECT COUNT(*) AS n FROM events WHERE position > @after'),
       countPrefix: db.prepare(`SELECT COUNT(*) AS n FROM events WHERE position > @after AND ${PREFIX_FILTER}`),
@@ -239,6 +247,30 @@ export class SqliteEventStore extends EventStore {
     assertMaxCount(maxCount);
     const prefix = options.streamPrefix;
     return this.pages((from, limit) => this.readAllRows(from, limit, prefix), after, maxCount, (event) => event.position);
+  }
+
+  /** Stream after stream (ids in byte order), each in revision order: the (stream_id, revision) index, read in pages. */
+  override async *readStreams(options: ReadStreamsOptions = {}): AsyncIterable<RecordedEvent> {
+    this.assertOpen();
+    const prefix = options.streamPrefix ?? '';
+    const upTo = options.upTo ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(upTo)) throw new TypeError(`upTo must be a safe integer, got ${upTo}`);
+    // Streams with the prefix are contiguous in the index: start just before the first, stop after the last.
+    let stream = prefix;
+    let revision = -1;
+    for (;;) {
+      this.assertOpen();
+      const rows = this.stmt.readStreams.all({ stream, revision, upTo, limit: this.settings.pageSize });
+      for (const row of rows) {
+        const event = rowToEvent(row);
+        if (!event.streamId.startsWith(prefix)) return;
+        stream = event.streamId;
+        revision = event.revision;
+        yield event;
+      }
+      if (rows.length < this.settings.pageSize) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   override subscribeToAll(options: SubscribeOptions = {}): Subscription {
