@@ -8,7 +8,7 @@ import {
   MeasuresQuery,
   RelationshipPolicy,
   emptyInteractionMeasures,
-  evolveInteractionMeasures,
+  foldInteractionMeasures,
   measuresFor,
   getOwn,
   setOwn,
@@ -148,8 +148,7 @@ export class InteractionMeasuresStore {
         setOwn(byCustomer, complaintId, doc.ledger);
         setOwn(loaded.complaints, customerId, byCustomer);
       }
-      let state: InteractionMeasuresState = loaded;
-      for (const event of measured) state = evolveInteractionMeasures(state, event, { policy: this.policy });
+      const state: InteractionMeasuresState = foldInteractionMeasures(loaded, measured, { policy: this.policy });
 
       // Only the documents whose content changed (the fold is copy-on-write).
       const writes: { name: string; expectedVersion: number; value: unknown }[] = [];

@@ -4,7 +4,7 @@ import { foldEvents } from '../customer/customer-view.evolve';
 import { getOwn } from '../customer/own-keys';
 import { CustomerEvents } from '../customer/testing/customer-events.test-helper';
 import { DEFAULT_POLICY } from '../policy';
-import { emptyInteractionMeasures, evolveInteractionMeasures, InteractionMeasuresState, measuresFor } from './interaction-measures';
+import { emptyInteractionMeasures, evolveInteractionMeasures, foldInteractionMeasures, InteractionMeasuresState, measuresFor } from './interaction-measures';
 
 let position = 0;
 const contact = (eventId: string, agentId: string, teamId: string, outcome: 'resolved' | 'escalated' | 'transferred' | 'abandoned' | 'follow_up', occurredAt = '2026-03-14T10:00:00Z', direction: 'inbound' | 'outbound' = 'inbound', durationSec = 300): StoredInteractionEvent => ({
@@ -290,5 +290,46 @@ describe('interaction measures: ids named like Object members are ordinary keys'
     expect(slaCounters(state, 'agent', '__proto__')).toEqual({ complaintsResolved: 16, complaintsWithinSla: 0, complaintsOutsideSla: 16, complaintsSlaUnknown: 0 });
     expect(slaCounters(state, 'team', 'constructor')).toMatchObject({ complaintsResolved: 16, complaintsOutsideSla: 16 });
     expect(Object.getPrototypeOf(state.agent)).toBe(Object.prototype);
+  });
+});
+
+describe('interaction measures: a batch fold', () => {
+  const AGENTS = ['ann', 'bo', '__proto__'];
+  const OUTCOMES = ['resolved', 'escalated', 'transferred', 'abandoned', 'follow_up'] as const;
+
+  it('equals the per-event fold for any events split into any batches, redeliveries included, and leaves its input alone (property)', () => {
+    const spec = fc.record({
+      kind: fc.constantFrom('contact', 'filed', 'resolved'),
+      id: fc.integer({ min: 0, max: 30 }),
+      agent: fc.integer({ min: 0, max: 2 }),
+      hour: fc.integer({ min: 0, max: 24 * 20 }),
+      outcome: fc.integer({ min: 0, max: 4 }),
+      complaint: fc.integer({ min: 0, max: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(spec, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 10 }), { maxLength: 10 }), (specs, cuts) => {
+        const { filed, resolved } = complaintEvents('C-batch');
+        const start = Date.parse('2026-01-01T00:00:00Z');
+        const events = specs.map((s) => {
+          const at = start + s.hour * 3_600_000;
+          const agent = AGENTS[s.agent];
+          if (s.kind === 'contact') return contact(`e${s.id}`, agent, `t-${agent}`, OUTCOMES[s.outcome], iso(at));
+          const complaint = `K-${s.complaint}`;
+          return s.kind === 'filed' ? filed(at, complaint, 'high') : resolved(at, complaint, { agentId: agent, teamId: `t-${agent}` });
+        });
+        const perEvent = fold(events);
+        let batched = emptyInteractionMeasures();
+        let rest = events;
+        for (const n of [...cuts, events.length]) {
+          const before = JSON.stringify(batched);
+          const next = foldInteractionMeasures(batched, rest.slice(0, n));
+          expect(JSON.stringify(batched)).toBe(before);
+          batched = next;
+          rest = rest.slice(n);
+        }
+        expect(JSON.stringify(batched)).toBe(JSON.stringify(perEvent));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -27,7 +27,7 @@
 import type { ComplaintSeverity, StoredInteractionEvent } from '@crm/contracts';
 import { resolvedWithinSla, slaDeadlineMs } from '../trust/complaint-sla';
 import { parseInstant } from '../fold/event-fact';
-import { getOwn } from '../customer/own-keys';
+import { getOwn, setOwn } from '../customer/own-keys';
 import { DEFAULT_POLICY, RelationshipPolicy } from '../policy';
 import { utcDayOf } from './utc-day';
 
@@ -143,8 +143,19 @@ const zeroCounters = (): InteractionCounters => ({
 type Delta = Partial<InteractionCounters>;
 
 /**
- * Copy-on-write of the one bucket touched: other agents, teams and days are shared. (Spread and
- * computed keys define own properties, so an id `__proto__` is written as a key; reads use getOwn.)
+ * Objects a batch fold made itself (foldInteractionMeasures) and may therefore change in place;
+ * null for the pure per-event fold, which copies on write.
+ */
+type Owned = WeakSet<object> | null;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Adds a delta to one bucket. Pure (owned = null): copy-on-write of the one bucket touched, other
+ * agents, teams and days shared. In a batch: the bucket and its day map are copied the first time
+ * the batch touches them and changed in place after, so a batch costs what its events touch, not
+ * the square of its size. (Spread and computed keys define own properties, so an id `__proto__`
+ * is written as a key; reads use getOwn.)
  */
 function apply(
   state: InteractionMeasuresState,
@@ -154,10 +165,29 @@ function apply(
   eventId: string,
   delta: Delta,
   track: boolean,
+  owned: Owned,
 ): InteractionMeasuresState {
   const days = getOwn(state[scope], id) ?? {};
   const bucket = getOwn(days, day);
   if (track && bucket?.eventIds.includes(eventId)) return state;
+  if (owned) {
+    let ownDays = days as Record<string, MeasuresBucket>;
+    if (!owned.has(ownDays)) {
+      ownDays = { ...days };
+      owned.add(ownDays);
+      setOwn(state[scope] as Record<string, Record<string, MeasuresBucket>>, id, ownDays);
+    }
+    let ownBucket = bucket as Mutable<MeasuresBucket> | undefined;
+    if (!ownBucket || !owned.has(ownBucket)) {
+      ownBucket = { counters: { ...(bucket?.counters ?? zeroCounters()) }, eventIds: track ? [...(bucket?.eventIds ?? [])] : [] };
+      owned.add(ownBucket);
+      setOwn(ownDays, day, ownBucket);
+    }
+    const counters = ownBucket.counters as InteractionCounters;
+    for (const key of Object.keys(delta) as (keyof InteractionCounters)[]) counters[key] += delta[key] as number;
+    if (track) (ownBucket.eventIds as string[]).push(eventId);
+    return state;
+  }
   const counters = { ...(bucket?.counters ?? zeroCounters()) };
   for (const key of Object.keys(delta) as (keyof InteractionCounters)[]) counters[key] += delta[key] as number;
   const next: MeasuresBucket = { counters, eventIds: track ? [...(bucket?.eventIds ?? []), eventId] : [] };
@@ -209,6 +239,7 @@ function evolveComplaint(
   event: Extract<StoredInteractionEvent, { type: 'ComplaintFiled' | 'ComplaintResolved' }>,
   options: InteractionMeasuresOptions,
   track: boolean,
+  owned: Owned,
 ): InteractionMeasuresState {
   const { customerId } = event;
   const { complaintId } = event.data;
@@ -237,15 +268,24 @@ function evolveComplaint(
       moves.push({ entry: entries[i] as ComplaintResolutionEntry, from: e.counted, key: `${e.eventId}/${event.eventId}` });
     }
   }
-  let next: InteractionMeasuresState = {
-    ...state,
-    complaints: { ...state.complaints, [customerId]: { ...byCustomer, [complaintId]: { entries } } },
-  };
+  let next: InteractionMeasuresState;
+  if (owned) {
+    let ownCustomer = byCustomer as Record<string, ComplaintLedger>;
+    if (!owned.has(ownCustomer)) {
+      ownCustomer = { ...byCustomer };
+      owned.add(ownCustomer);
+      setOwn(state.complaints as Record<string, Record<string, ComplaintLedger>>, customerId, ownCustomer);
+    }
+    setOwn(ownCustomer, complaintId, { entries });
+    next = state;
+  } else {
+    next = { ...state, complaints: { ...state.complaints, [customerId]: { ...byCustomer, [complaintId]: { entries } } } };
+  }
   for (const { entry, from, key } of moves) {
     const delta: Delta = from === null ? { complaintsResolved: 1 } : { [VERDICT_COUNTER[from]]: -1 };
     delta[VERDICT_COUNTER[entry.counted]] = (delta[VERDICT_COUNTER[entry.counted]] ?? 0) + 1;
-    if (entry.agentId !== null) next = apply(next, 'agent', entry.agentId, entry.day, key, delta, track);
-    if (entry.teamId !== null) next = apply(next, 'team', entry.teamId, entry.day, key, delta, track);
+    if (entry.agentId !== null) next = apply(next, 'agent', entry.agentId, entry.day, key, delta, track, owned);
+    if (entry.teamId !== null) next = apply(next, 'team', entry.teamId, entry.day, key, delta, track, owned);
   }
   return next;
 }
@@ -299,17 +339,38 @@ export function evolveInteractionMeasures(
   event: StoredInteractionEvent,
   options: InteractionMeasuresOptions = {},
 ): InteractionMeasuresState {
+  return evolveOne(state, event, options, null);
+}
+
+/**
+ * Folds a batch of events: equal to reducing evolveInteractionMeasures over them (test:
+ * interaction-measures.spec.ts), but what the batch touches is copied once, not once per event,
+ * so a batch costs what it touches. `state` is not changed; what the batch did not touch is
+ * shared with the result (the same objects), so a caller can tell the changed buckets by identity.
+ */
+export function foldInteractionMeasures(
+  state: InteractionMeasuresState,
+  events: Iterable<StoredInteractionEvent>,
+  options: InteractionMeasuresOptions = {},
+): InteractionMeasuresState {
+  const owned = new WeakSet<object>();
+  const next: InteractionMeasuresState = { agent: { ...state.agent }, team: { ...state.team }, complaints: { ...state.complaints } };
+  for (const event of events) evolveOne(next, event, options, owned);
+  return next;
+}
+
+function evolveOne(state: InteractionMeasuresState, event: StoredInteractionEvent, options: InteractionMeasuresOptions, owned: Owned): InteractionMeasuresState {
   const track = options.trackEventIds ?? true;
   switch (event.type) {
     case 'ContactLogged': {
       const day = utcDayOf(event.occurredAt, options.dayOffsetMinutes);
       const delta = contactDelta(event);
-      const afterAgent = apply(state, 'agent', event.data.agentId, day, event.eventId, delta, track);
-      return apply(afterAgent, 'team', event.data.teamId, day, event.eventId, delta, track);
+      const afterAgent = apply(state, 'agent', event.data.agentId, day, event.eventId, delta, track, owned);
+      return apply(afterAgent, 'team', event.data.teamId, day, event.eventId, delta, track, owned);
     }
     case 'ComplaintFiled':
     case 'ComplaintResolved':
-      return evolveComplaint(state, event, options, track);
+      return evolveComplaint(state, event, options, track, owned);
     case 'CustomerRegistered':
     case 'PurchaseMade':
     case 'PurchaseRefunded':
