@@ -52,6 +52,36 @@ describe('relationship views over HTTP (embedded)', () => {
     expect(bad.body.violations[0].path).toBe('asOf');
   });
 
+  it('answers known-at: the view and timeline from the events recorded by then, leaving out a late event recorded after', async () => {
+    const customerId = `K-${randomUUID()}`;
+    await platform.http.post('/v1/events/batch').send({ events: [purchase(customerId, { occurredAt: day(1) }), purchase(customerId, { occurredAt: day(20) })] }).expect(202);
+    await settled();
+    const told = await platform.http.get(`/v1/customers/${customerId}?asOf=${day(30)}`).expect(200);
+    const toldTimeline = await platform.http.get(`/v1/customers/${customerId}/timeline?asOf=${day(30)}`).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const knownAt = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A call log uploaded late: dated day 5, recorded after knownAt.
+    const late = contact(customerId, { occurredAt: day(5) });
+    await platform.http.post('/v1/events').send(late).expect(202);
+    await settled();
+
+    const nowView = await platform.http.get(`/v1/customers/${customerId}?asOf=${day(30)}`).expect(200);
+    expect(nowView.body.view.eventCount).toBe(3);
+    const then = await platform.http.get(`/v1/customers/${customerId}?asOf=${day(30)}&knownAt=${knownAt}`).expect(200);
+    expect(then.body.knownAt).toBe(knownAt);
+    expect(then.body.view).toEqual(told.body.view);
+    expect(then.body.position).toBe(told.body.position);
+    const thenTimeline = await platform.http.get(`/v1/customers/${customerId}/timeline?asOf=${day(30)}&knownAt=${knownAt}`).expect(200);
+    expect(thenTimeline.body.entries).toEqual(toldTimeline.body.entries);
+    expect(thenTimeline.body.knownAt).toBe(knownAt);
+
+    // Before its first event was recorded the platform did not know the customer; a bad knownAt is named.
+    await platform.http.get(`/v1/customers/${customerId}?knownAt=2020-01-01T00:00:00Z`).expect(404);
+    const bad = await platform.http.get(`/v1/customers/${customerId}?knownAt=last-tuesday`).expect(400);
+    expect(bad.body.violations.map((v: { path: string }) => v.path)).toEqual(['knownAt']);
+  });
+
   it('lists a silent churner under dissolution after the population pass, with the stage the filter matched', async () => {
     const customerId = `Q-${randomUUID()}`;
     await platform.http.post('/v1/events/batch').send({ events: [purchase(customerId, { occurredAt: day(1) })] }).expect(202);

@@ -34,6 +34,8 @@ export abstract class CustomerProjection<V = unknown> {
    * published lists the stored view bounds (the timeline). Reads `history`.
    */
   abstract evaluateWithFullHistory(customerId: string, asOf: string, history: HistoryLoader): Promise<V>;
+  /** The view as of a time folded from `events` alone (any order; e.g. the events recorded by some instant): the stored view's shape. */
+  abstract foldAsOf(customerId: string, events: readonly StoredInteractionEvent[], asOf: string): V;
   /** The view as downstream consumers get it (HTTP, the views topic): without the fold's bookkeeping. */
   abstract present(view: V): unknown;
   /** Values the list query filters on (lifecycle stage, trust stage, …). */

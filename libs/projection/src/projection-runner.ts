@@ -19,6 +19,19 @@ export function customerHistory(eventStore: EventStore, customerId: string, upTo
   };
 }
 
+/**
+ * The customer's events the platform had recorded by `knownAtMs` (their `recordedAt`), from its
+ * stream: what a known-at (bitemporal) view folds. Late events recorded after it are left out.
+ */
+export async function customerEventsKnownAt(eventStore: EventStore, customerId: string, knownAtMs: number): Promise<StoredInteractionEvent[]> {
+  const events: StoredInteractionEvent[] = [];
+  for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
+    const event = toStoredInteractionEvent(recorded);
+    if (Date.parse(event.recordedAt) <= knownAtMs) events.push(event);
+  }
+  return events;
+}
+
 export interface ProjectionRunnerOptions {
   /** Events folded per read-store commit. @defaultValue 500 */
   batchSize?: number;

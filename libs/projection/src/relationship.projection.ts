@@ -8,6 +8,7 @@ import {
   evaluate,
   evaluateNeedsHistory,
   evaluateWithFullHistory,
+  foldEvents,
   evolveInPlace,
   initialView,
   tryEvolveInPlace,
@@ -53,6 +54,10 @@ export class RelationshipProjection extends CustomerProjection<CustomerView> {
   evaluate(view: CustomerView, asOf: string, history?: HistoryLoader): CustomerView | Promise<CustomerView> {
     if (!history || !evaluateNeedsHistory(view, asOf, this.policy)) return evaluate(view, asOf, this.policy);
     return history().then((events) => evaluate(view, asOf, this.policy, () => events));
+  }
+
+  foldAsOf(customerId: string, events: readonly StoredInteractionEvent[], asOf: string): CustomerView {
+    return evaluate(foldEvents(customerId, events, this.policy), asOf, this.policy, () => events);
   }
 
   async evaluateWithFullHistory(customerId: string, asOf: string, history: HistoryLoader): Promise<CustomerView> {

@@ -18,5 +18,16 @@ export class AsOfRequestDto {
   asOf?: string;
 }
 
+/** `?asOf=&knownAt=` of the customer view and timeline. */
+export class CustomerViewRequestDto extends AsOfRequestDto {
+  @OffsetDateTimeField({
+    optional: true,
+    description:
+      'Bitemporal: use only the events the platform had recorded by this instant (their recordedAt), leaving out late events that arrived after it — what the view said at that time. Folded from the customer’s stream; the population segment is not bitemporal and is null. RFC 3339 with seconds and an offset.',
+    example: '2026-11-24T17:00:00Z',
+  })
+  knownAt?: string;
+}
+
 /** The instant of a validated `asOf` (canonical UTC ISO form), or now. */
 export const asOfInstant = (asOf: string | undefined): string => (asOf === undefined ? new Date() : new Date(asOf)).toISOString();

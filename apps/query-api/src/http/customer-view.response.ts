@@ -528,6 +528,9 @@ export class CustomerViewResponse {
 
   @ApiProperty({ type: () => RelationshipViewResponse })
   view: RelationshipViewResponse;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only with ?knownAt=: the instant whose recorded events the view folds (UTC)' })
+  knownAt?: string;
 }
 
 export class LifecycleTimelineEntryResponse extends LifecycleTransitionResponse {
@@ -566,6 +569,9 @@ export class TimelineResponse {
 
   @ApiProperty({ type: [TrustViolationResponse], description: 'Every trust violation, oldest first' })
   trustViolations: TrustViolationResponse[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only with ?knownAt=: the instant whose recorded events the timeline folds (UTC)' })
+  knownAt?: string;
 }
 
 export class CustomerListItemResponse {

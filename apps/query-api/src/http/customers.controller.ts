@@ -4,12 +4,12 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import type { CustomerView } from '@crm/domain';
 import { EventStore } from '@crm/event-store';
 import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
-import { CustomerProjection, ProjectedView, customerHistory } from '@crm/projection';
+import { CustomerProjection, ProjectedView, customerEventsKnownAt, customerHistory } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
 import { presentListItem, presentTimeline, presentView } from './customer-view.presenter';
-import { AsOfRequestDto, asOfInstant } from './as-of.request.dto';
+import { CustomerViewRequestDto, asOfInstant } from './as-of.request.dto';
 import { CustomerListResponse, CustomerViewResponse, TimelineResponse } from './customer-view.response';
 import { FILTER_KEYS, ListCustomersRequestDto } from './list-customers.request.dto';
 
@@ -29,8 +29,12 @@ export class CustomersController {
   @ApiOperation({ summary: "A customer's view as of a time (default now) and the global position it reflects" })
   @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
   @ApiOkResponse({ type: CustomerViewResponse })
-  @ApiProblemResponse(404, 'No event of this customer has been projected')
-  async get(@Param('id') id: string, @Query() query: AsOfRequestDto) {
+  @ApiProblemResponse(404, 'No event of this customer has been projected (with knownAt: none was recorded by then)')
+  async get(@Param('id') id: string, @Query() query: CustomerViewRequestDto) {
+    if (query.knownAt !== undefined) {
+      const known = await this.knownAt(id, query.knownAt);
+      return { ...presentView(known.record, this.projection.present(this.projection.foldAsOf(id, known.events, asOfInstant(query.asOf)))), knownAt: known.knownAt };
+    }
     const { record, state } = await this.evaluated(id, query.asOf);
     return presentView(record, this.projection.present(state));
   }
@@ -39,8 +43,13 @@ export class CustomersController {
   @ApiOperation({ summary: 'Every lifecycle and trust stage change with the event and rule that caused it' })
   @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
   @ApiOkResponse({ type: TimelineResponse })
-  @ApiProblemResponse(404, 'No event of this customer has been projected')
-  async timeline(@Param('id') id: string, @Query() query: AsOfRequestDto) {
+  @ApiProblemResponse(404, 'No event of this customer has been projected (with knownAt: none was recorded by then)')
+  async timeline(@Param('id') id: string, @Query() query: CustomerViewRequestDto) {
+    if (query.knownAt !== undefined) {
+      const known = await this.knownAt(id, query.knownAt);
+      const state = await this.projection.evaluateWithFullHistory(id, asOfInstant(query.asOf), async () => known.events);
+      return { ...presentTimeline(known.record, state), knownAt: known.knownAt };
+    }
     const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
     if (!record) throw notFoundProblem(`No customer ${id}`);
     // The stored view lists the recent stage changes only: the whole timeline is the customer's stream, folded.
@@ -55,6 +64,24 @@ export class CustomersController {
     const filter = Object.fromEntries(FILTER_KEYS.filter((k) => query[k] !== undefined).map((k) => [k, query[k] as string]));
     const page = await this.queryBus.execute(new ListCustomerViewsQuery({ filter, limit: query.limit ?? 50, after: query.after }));
     return { total: page.total, nextCursor: page.nextCursor, items: (page.items as Record[]).map(presentListItem) };
+  }
+
+  /**
+   * Known-at: the customer's events recorded by `knownAt`, from its stream (not the stored view,
+   * which reflects everything recorded since), and the record they make: their last position, no
+   * population segment (the pass is not bitemporal).
+   */
+  private async knownAt(id: string, knownAt: string) {
+    const at = Date.parse(knownAt);
+    const events = await customerEventsKnownAt(this.eventStore, id, at);
+    if (events.length === 0) throw notFoundProblem(`No event of customer ${id} was recorded by ${new Date(at).toISOString()}`);
+    const record: Record = {
+      customerId: id,
+      position: events.reduce((max, e) => (e.position > max ? e.position : max), -1),
+      indexes: {},
+      view: { projectionVersion: this.projection.version, state: undefined as unknown as CustomerView },
+    };
+    return { events, record, knownAt: new Date(at).toISOString() };
   }
 
   private async evaluated(id: string, asOf: string | undefined) {
