@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { DEFAULT_POLICY } from '@crm/domain';
 import type { CustomerView } from '@crm/domain';
-import type { ProjectedView } from '@crm/projection';
+import type { ProjectedView, WhatIfReport } from '@crm/projection';
 import { promisify } from 'node:util';
 import { generateHistory } from '@crm/simulation';
 import { SqliteReadStore } from '@crm/read-store';
@@ -9,6 +11,18 @@ import { tempDir } from '@crm/testing';
 import { startPlatform } from './platform-harness';
 
 const run = promisify(execFile);
+
+/** Every stored view as its JSON. */
+async function viewsOf(dataDir: string): Promise<string[]> {
+  const readStore = SqliteReadStore.open({ dataDir });
+  try {
+    const views: string[] = [];
+    for await (const record of readStore.scanViews()) views.push(JSON.stringify(record));
+    return views;
+  } finally {
+    await readStore.close();
+  }
+}
 
 /** Every measures document of the embedded read store, the event ids of each bucket sorted (their order is arrival order). */
 async function measuresOf(dataDir: string): Promise<Record<string, unknown>> {
@@ -63,6 +77,32 @@ describe('npm run rebuild', () => {
         // The call-centre measures too (the rebuild folds them in their own pass, in log order).
         expect(await measuresOf(dir.path)).toEqual(liveMeasures);
       }
+
+      // What-if: a candidate policy (inactivity after 60 days, not 180) replayed beside the live
+      // views; it names who would move and why, and changes nothing.
+      const policyFile = join(dir.path, 'candidate-policy.json');
+      const candidate = { ...DEFAULT_POLICY, policyVersion: 'candidate-1', lifecycle: { ...DEFAULT_POLICY.lifecycle, dissolution: { ...DEFAULT_POLICY.lifecycle.dissolution, inactivityDays: 60 } } };
+      writeFileSync(policyFile, JSON.stringify(candidate));
+      const viewsBefore = await viewsOf(dir.path);
+      const whatIf = async (file: string) => {
+        const { stdout } = await run(
+          process.execPath,
+          ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register', 'apps/platform/src/what-if.ts', '--policy', file, '--as-of', '2025-06-01T00:00:00Z', '--json', '--no-progress'],
+          { cwd: ROOT, env: { ...process.env, DATA_DIR: dir.path, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') } },
+        );
+        return JSON.parse(stdout) as WhatIfReport;
+      };
+      const report = await whatIf(policyFile);
+      expect(report).toMatchObject({ population: 40, candidate: { policyVersion: 'candidate-1' } });
+      const lifecycle = report.dimensions.lifecycleStage;
+      expect(lifecycle.moved).toBeGreaterThan(0);
+      const intoDissolution = lifecycle.cells.filter((c) => c.to === 'dissolution' && c.from !== 'dissolution');
+      expect(intoDissolution.reduce((n, c) => n + c.customers, 0)).toBeGreaterThan(0);
+      for (const cell of intoDissolution) for (const sample of cell.samples) expect(sample.rule).toBe('inactivity');
+      expect(await viewsOf(dir.path)).toEqual(viewsBefore);
+      // The current policy as the candidate: nobody moves.
+      writeFileSync(policyFile, JSON.stringify(DEFAULT_POLICY));
+      for (const d of Object.values((await whatIf(policyFile)).dimensions)) expect(d.moved).toBe(0);
 
       // A stored view that does not match its events (as an old bug would leave it): verify names
       // the customer and the field the rebuild corrected, and exits 2.

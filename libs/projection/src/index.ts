@@ -10,3 +10,4 @@ export * from './interaction-measures.store';
 export * from './population/run-segmentation';
 export * from './population/win-back.documents';
 export * from './population/population-writes';
+export * from './what-if';
