@@ -11,3 +11,4 @@ export * from './population/run-segmentation';
 export * from './population/win-back.documents';
 export * from './population/population-writes';
 export * from './what-if';
+export * from './dead-letters';
