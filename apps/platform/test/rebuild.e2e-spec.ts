@@ -78,6 +78,25 @@ describe('npm run rebuild', () => {
         expect(await measuresOf(dir.path)).toEqual(liveMeasures);
       }
 
+      // kill -9 in the middle of the views, then the same command again: it resumes from its saved
+      // progress and ends with the views and measures of an uninterrupted rebuild.
+      const uninterrupted = await viewsOf(dir.path);
+      const killed = await rebuildWith({ REBUILD_FAULT_KILL_AFTER_EVENTS: '120' }, '--save-every', '40', '--batch-size', '20', '--cache-views', '3').then(
+        () => {
+          throw new Error('the rebuild was not killed');
+        },
+        (error: { signal: string | null }) => error,
+      );
+      expect(killed.signal).toBe('SIGKILL');
+      const resumed = await rebuild('--save-every', '40', '--batch-size', '20', '--cache-views', '3');
+      expect(resumed.stdout).toMatch(/^resuming the rebuild started at .* views after stream customer-C-\d+/m);
+      expect(resumed.stdout).toMatch(new RegExp(`from ${events.length} events`));
+      expect(resumed.stdout).toMatch(new RegExp(`checkpoint ${head},`));
+      expect(await viewsOf(dir.path)).toEqual(uninterrupted);
+      expect(await measuresOf(dir.path)).toEqual(liveMeasures);
+      // A finished rebuild is not resumed: the next one starts from scratch (and can verify).
+      expect((await rebuild()).stdout).toContain('verify: the 40 views are identical');
+
       // What-if: a candidate policy (inactivity after 60 days, not 180) replayed beside the live
       // views; it names who would move and why, and changes nothing.
       const policyFile = join(dir.path, 'candidate-policy.json');

@@ -102,6 +102,11 @@ export interface ReadStreamsOptions {
   streamPrefix?: string;
   /** Only events at or below this position (e.g. the head when a rebuild started). @defaultValue no bound */
   upTo?: number;
+  /**
+   * Only the streams whose id sorts after this one (byte order): a resumed rebuild. Only a store
+   * that reads stream by stream (`readsStreamsInOrder`) can; the others throw a TypeError.
+   */
+  afterStream?: string;
 }
 
 export interface SubscribeOptions {
@@ -149,6 +154,11 @@ export abstract class EventStore {
 
   abstract readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
 
+  /** Whether readStreams yields stream after stream in id order (so it can resume `afterStream`). */
+  get readsStreamsInOrder(): boolean {
+    return false;
+  }
+
   /**
    * Every event of the matching streams, once, in the cheapest complete order the store has that
    * keeps each stream's own order (revision order): what a rebuild folds, since a view depends on
@@ -157,6 +167,7 @@ export abstract class EventStore {
    * folder holds one customer at a time.
    */
   async *readStreams(options: ReadStreamsOptions = {}): AsyncIterable<RecordedEvent> {
+    if (options.afterStream !== undefined) throw new TypeError('this store reads the streams in log order: it cannot resume after a stream');
     const upTo = options.upTo ?? Number.POSITIVE_INFINITY;
     for await (const event of this.readAll({ streamPrefix: options.streamPrefix })) {
       if (event.position > upTo) return;

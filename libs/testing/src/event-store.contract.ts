@@ -508,6 +508,13 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         // Without a bound, the later event too.
         expect(await collect(store.readStreams({ streamPrefix: `${ns}-s-` }))).toHaveLength(1503);
         expect(await collect(store.readStreams({ streamPrefix: `${ns}-none-` }))).toEqual([]);
+        // A resumed read: only the streams after the one named, when the store reads stream by stream.
+        if (store.readsStreamsInOrder) {
+          const resumed = await collect(store.readStreams({ streamPrefix: `${ns}-s-`, afterStream: `${ns}-s-a` }));
+          expect(ids(resumed)).toEqual(ids(b));
+        } else {
+          await expect(collect(store.readStreams({ streamPrefix: `${ns}-s-`, afterStream: `${ns}-s-a` }))).rejects.toThrow(TypeError);
+        }
       });
     });
 

@@ -249,15 +249,21 @@ export class SqliteEventStore extends EventStore {
     return this.pages((from, limit) => this.readAllRows(from, limit, prefix), after, maxCount, (event) => event.position);
   }
 
+  override get readsStreamsInOrder(): boolean {
+    return true;
+  }
+
   /** Stream after stream (ids in byte order), each in revision order: the (stream_id, revision) index, read in pages. */
   override async *readStreams(options: ReadStreamsOptions = {}): AsyncIterable<RecordedEvent> {
     this.assertOpen();
     const prefix = options.streamPrefix ?? '';
     const upTo = options.upTo ?? Number.MAX_SAFE_INTEGER;
     if (!Number.isSafeInteger(upTo)) throw new TypeError(`upTo must be a safe integer, got ${upTo}`);
-    // Streams with the prefix are contiguous in the index: start just before the first, stop after the last.
-    let stream = prefix;
-    let revision = -1;
+    // Streams with the prefix are contiguous in the index: start just before the first (or after
+    // the stream a resumed read names), stop after the last.
+    const resume = options.afterStream !== undefined && options.afterStream >= prefix;
+    let stream = resume ? (options.afterStream as string) : prefix;
+    let revision = resume ? Number.MAX_SAFE_INTEGER : -1;
     for (;;) {
       this.assertOpen();
       const rows = this.stmt.readStreams.all({ stream, revision, upTo, limit: this.settings.pageSize });
