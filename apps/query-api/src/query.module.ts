@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AdminController } from './admin/admin.controller';
+import { WhatIfJobs } from './admin/what-if.jobs';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ProjectionModule } from '@crm/projection';
 import { CustomersController } from './http/customers.controller';
@@ -13,8 +15,8 @@ import { WinBackController } from './win-back/win-back.controller';
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
   imports: [CqrsModule, ProjectionModule, ChangesModule],
-  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController],
-  providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService],
+  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, AdminController],
+  providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService, WhatIfJobs],
   exports: [SegmentationService],
 })
 export class QueryModule {}
