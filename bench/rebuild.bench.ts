@@ -6,16 +6,20 @@
  * the limit measured on the same file in the same run: a raw better-sqlite3 scan of the events
  * table with JSON.parse of every payload (no rebuild can read the history faster).
  *
+ * Then times `npm run what-if` of a candidate policy on the same store against the rebuild (both
+ * whole commands, start-up included).
+ *
  * Options: --sizes=100000,1000000, --cpu-prof-dir=DIR (run each rebuild under `node --cpu-prof`,
  * the profiles written there).
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root';
 import { InteractionEvent } from '@crm/contracts';
+import { DEFAULT_POLICY } from '@crm/domain';
 import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
 import { generateHistory } from '@crm/simulation';
 
@@ -74,6 +78,7 @@ async function main() {
     'raw scan + parse (events/s)': string;
     'ratio (aim ≥ 0.6)': string;
     'peak RSS (MiB)': number;
+    'what-if / rebuild, whole commands (aim ≤ 1.5)': string;
   }[] = [];
   for (const size of sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'crm-bench-rebuild-'));
@@ -81,10 +86,23 @@ async function main() {
       const events = await fill(dir, size);
       const limit = rawScanRate(dir);
       const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
+      let t0 = performance.now();
       const output = execFileSync(process.execPath, [...profile, '-r', join(ROOT, 'tools/register-paths.js'), join(ROOT, 'dist/apps/platform/src/rebuild.js'), '--no-progress'], {
         env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' },
         encoding: 'utf8',
       });
+      const rebuildWall = performance.now() - t0;
+      // What-if of a candidate policy (inactivity after 120 days) over the same store, beside the rebuilt views.
+      const candidate = join(dir, 'candidate-policy.json');
+      const { lifecycle } = DEFAULT_POLICY;
+      writeFileSync(candidate, JSON.stringify({ ...DEFAULT_POLICY, policyVersion: 'bench-candidate', lifecycle: { ...lifecycle, dissolution: { ...lifecycle.dissolution, inactivityDays: 120 } } }));
+      t0 = performance.now();
+      execFileSync(process.execPath, ['-r', join(ROOT, 'tools/register-paths.js'), join(ROOT, 'dist/apps/platform/src/what-if.js'), '--policy', candidate, '--no-progress', '--json'], {
+        env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const whatIfWall = performance.now() - t0;
       const match = /from (\d+) events in ([\d.]+) s \((\d+) events\/s; views ([\d.]+) s, measures ([\d.]+) s\).*peak RSS (\d+) MiB/.exec(output);
       if (!match) throw new Error(`unexpected rebuild output:\n${output}`);
       rows.push({
@@ -95,6 +113,7 @@ async function main() {
         'raw scan + parse (events/s)': Math.round(limit).toLocaleString('en-US'),
         'ratio (aim ≥ 0.6)': (Number(match[3]) / limit).toFixed(3),
         'peak RSS (MiB)': Number(match[6]),
+        'what-if / rebuild, whole commands (aim ≤ 1.5)': `${(whatIfWall / 1000).toFixed(1)} / ${(rebuildWall / 1000).toFixed(1)} s = ${(whatIfWall / rebuildWall).toFixed(2)}`,
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
