@@ -48,36 +48,26 @@ export function followUpNeedsHistory(v: CustomerView, followUpOf: string): boole
 export function pruneWindows(v: CustomerView, at: number, policy: RelationshipPolicy): void {
   const s = v.state;
   const cutoff = at - foldHorizonMs(policy);
+  s.purchasesBeforeHorizon += dropThrough(cutoff, s.purchaseTimes, s.purchaseValues, s.purchaseOrders);
+  s.refundsBeforeHorizon += dropThrough(cutoff, s.refundTimes, s.refundValues, s.refundOrders);
+  s.followUpsBeforeHorizon += dropThrough(cutoff, s.pendingFollowUpTimes, s.pendingFollowUps);
+  dropThrough(cutoff, s.interactionTimes);
+}
+
+/**
+ * Drops the leading entries at or before `cutoff` from the ascending `times` and from the arrays
+ * kept parallel to it; returns how many. Fixed parameters, not rest ones: this runs four times
+ * per event, and a rest array would be one more allocation each time.
+ */
+function dropThrough(cutoff: number, times: number[], a?: unknown[], b?: unknown[]): number {
   let n = 0;
-  const pt = s.purchaseTimes;
-  while (n < pt.length && pt[n] <= cutoff) n++;
+  while (n < times.length && times[n] <= cutoff) n++;
   if (n > 0) {
-    pt.splice(0, n);
-    s.purchaseValues.splice(0, n);
-    s.purchaseOrders.splice(0, n);
-    s.purchasesBeforeHorizon += n;
+    times.splice(0, n);
+    a?.splice(0, n);
+    b?.splice(0, n);
   }
-  n = 0;
-  const rt = s.refundTimes;
-  while (n < rt.length && rt[n] <= cutoff) n++;
-  if (n > 0) {
-    rt.splice(0, n);
-    s.refundValues.splice(0, n);
-    s.refundOrders.splice(0, n);
-    s.refundsBeforeHorizon += n;
-  }
-  n = 0;
-  const ft = s.pendingFollowUpTimes;
-  while (n < ft.length && ft[n] <= cutoff) n++;
-  if (n > 0) {
-    ft.splice(0, n);
-    s.pendingFollowUps.splice(0, n);
-    s.followUpsBeforeHorizon += n;
-  }
-  n = 0;
-  const it = s.interactionTimes;
-  while (n < it.length && it[n] <= cutoff) n++;
-  if (n > 0) it.splice(0, n);
+  return n;
 }
 
 /** Updates tallies and evidence for one fact; returns true when it caused a trust violation. */
