@@ -120,14 +120,14 @@ async function main(): Promise<void> {
     const phase = async (name: string, source: AsyncIterable<RecordedEvent>, batchSize: number, apply: (batch: StoredInteractionEvent[]) => Promise<void>): Promise<number> => {
       phaseStarted = performance.now();
       if (options.progress) bar.start(total, 0, { phase: name, rate: 0 });
-      let done = 0;
+      let read = 0;
       let batch: StoredInteractionEvent[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
         await apply(batch);
-        done += batch.length;
+        read += batch.length;
         batch = [];
-        if (options.progress) bar.update(done, { rate: rate(done, phaseStarted) });
+        if (options.progress) bar.update(read, { rate: rate(read, phaseStarted) });
       };
       for await (const recorded of source) {
         batch.push(toStoredInteractionEvent(recorded));
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       }
       await flush();
       if (options.progress) bar.stop();
-      return done;
+      return read;
     };
     // 1. The views, customer after customer where the store can (the embedded one reads stream by
     //    stream): a view depends on its customer's events only, so each is folded while in memory

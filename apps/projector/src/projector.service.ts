@@ -8,7 +8,7 @@ import { CustomerProjection } from '@crm/projection';
 import { InteractionMeasuresStore } from '@crm/projection';
 import { KafkaProjector } from './kafka-projector';
 import { RelationshipProjection } from '@crm/projection';
-import { BatchResult, FailedEvent, ProjectionRunner, deadLetterSummary, populationWriters, recordDeadLetters } from '@crm/projection';
+import { BatchResult, FailedEvent, ProjectionRunner, deadLetterSummary, otherViewWriters, recordDeadLetters } from '@crm/projection';
 
 /**
  * Runs the projection for the life of the app, from the source the transport names:
@@ -23,11 +23,10 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   private kafkaProjector: KafkaProjector | null = null;
   private processed = 0;
   private lastError: { at: string; message: string } | null = null;
-  private readonly readStore: ReadStore;
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
-    @Inject(ReadStore) readStore: ReadStore,
+    @Inject(ReadStore) private readonly readStore: ReadStore,
     @Inject(CustomerProjection) projection: CustomerProjection,
     @Inject(MessagePublisher) private readonly publisher: MessagePublisher,
     @Inject(MessageBroker) private readonly broker: MessageBroker,
@@ -54,10 +53,9 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       },
       onCommit: embedded ? (result) => this.publishDownstream(result) : undefined,
       // Its customers' views stay in memory between batches; the population pass's segment writes are the only other writer.
-      ...(config.PROJECTOR_CACHE_VIEWS > 0 ? { owned: { maxViews: config.PROJECTOR_CACHE_VIEWS, otherWriters: () => populationWriters(readStore) } } : {}),
+      ...(config.PROJECTOR_CACHE_VIEWS > 0 ? { owned: { maxViews: config.PROJECTOR_CACHE_VIEWS, otherWriters: () => otherViewWriters(readStore) } } : {}),
     });
     health.register('projector', () => this.status());
-    this.readStore = readStore;
   }
 
   async onApplicationBootstrap(): Promise<void> {

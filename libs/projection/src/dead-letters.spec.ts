@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { InteractionEvent } from '@crm/contracts';
-import { DEFAULT_POLICY, RelationshipPolicy } from '@crm/domain';
+import { DEFAULT_POLICY } from '@crm/domain';
 import { SqliteEventStore, appendByCustomer, toStoredInteractionEvent } from '@crm/event-store';
 import { SqliteReadStore } from '@crm/read-store';
 import { generateHistory } from '@crm/simulation';
@@ -8,10 +6,10 @@ import { tempDir } from '@crm/testing';
 import { deadLetterSummary, listDeadLetters, recordDeadLetters, redriveDeadLetters } from './dead-letters';
 import { FailedEvent, ProjectionRunner } from './projection-runner';
 import { RelationshipProjection } from './relationship.projection';
+import { POLICY_FAILING_ON_LOW_COMPLAINTS, lowComplaintLike } from './testing/failing-fold.fixture';
 
-// A policy without an SLA for `low` complaints: the fold throws on them (the "bug"); DEFAULT_POLICY is the fix.
-const { low: _low, ...slaWithoutLow } = DEFAULT_POLICY.complaints.slaDays;
-const broken: RelationshipPolicy = { ...DEFAULT_POLICY, complaints: { ...DEFAULT_POLICY.complaints, slaDays: slaWithoutLow as RelationshipPolicy['complaints']['slaDays'] } };
+// The fold throws on low complaints (the "bug"); DEFAULT_POLICY is the fix.
+const broken = POLICY_FAILING_ON_LOW_COMPLAINTS;
 
 describe('dead letters: recorded when the fold throws, redriven once the cause is fixed', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -21,13 +19,7 @@ describe('dead letters: recorded when the fold throws, redriven once the cause i
     dir = tempDir('crm-dead-letters-');
     eventStore = SqliteEventStore.open({ dataDir: dir.path });
     const history = [...generateHistory({ customers: 25, days: 200, seed: 8 })];
-    const lowComplaint = (like: InteractionEvent): InteractionEvent => ({
-      ...like,
-      eventId: randomUUID(),
-      type: 'ComplaintFiled',
-      data: { complaintId: `K-${like.eventId}`, category: 'delivery', severity: 'low', channel: 'phone' },
-    });
-    await appendByCustomer(eventStore, history.flatMap((e, i) => (i % 30 === 15 ? [e, lowComplaint(e)] : [e])));
+    await appendByCustomer(eventStore, history.flatMap((e, i) => (i % 30 === 15 ? [e, lowComplaintLike(e)] : [e])));
   });
   afterAll(async () => {
     await eventStore.close();

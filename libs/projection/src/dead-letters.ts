@@ -2,8 +2,8 @@ import type { StoredInteractionEvent } from '@crm/contracts';
 import { EventStore, StreamNotFoundError } from '@crm/event-store';
 import type { ReadStore } from '@crm/read-store';
 import type { CustomerProjection } from './customer-projection';
-import { PopulationWritesLease } from './population/population-writes';
-import { FailedEvent, ProjectedView, customerHistory } from './projection-runner';
+import { ViewWritersLease } from './view-writers-lease';
+import { FailedEvent, ProjectedView, customerHistory, viewRecord } from './projection-runner';
 
 /**
  * Dead letters of the fold: events the view function threw on, skipped so the rest could go on
@@ -59,9 +59,15 @@ export async function recordDeadLetters(readStore: ReadStore, failures: readonly
   try {
     await readStore.putDocuments(writes);
   } catch (error) {
-    // Another instance recorded one of them meanwhile (a rebalance): record the rest one by one.
     if (!(error as { retriable?: boolean }).retriable) throw error;
-    for (const write of writes) await readStore.putDocuments([write]).catch((e: { retriable?: boolean }) => (e.retriable ? undefined : Promise.reject(e)));
+    // Another instance recorded one of them meanwhile (a rebalance): the others one by one.
+    for (const write of writes) {
+      try {
+        await readStore.putDocuments([write]);
+      } catch (each) {
+        if (!(each as { retriable?: boolean }).retriable) throw each;
+      }
+    }
   }
 }
 
@@ -115,7 +121,7 @@ export async function redriveDeadLetters(
   for (const letter of letters) byCustomer.set(letter.customerId, [...(byCustomer.get(letter.customerId) ?? []), letter]);
   const result: RedriveResult = { redriven: [], failing: [], customers: 0 };
   if (letters.length === 0) return result;
-  const lease = new PopulationWritesLease(readStore);
+  const lease = new ViewWritersLease(readStore);
   await lease.acquire();
   try {
     for (const [customerId, ofCustomer] of byCustomer) {
@@ -144,17 +150,7 @@ export async function redriveDeadLetters(
         }
       }
       if (position >= 0) {
-        const segment = stored?.view.segment;
-        await readStore.commit({
-          views: [
-            {
-              customerId,
-              position: Math.max(position, stored?.position ?? -1),
-              indexes: { ...projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
-              view: { projectionVersion: projection.version, state, ...(segment ? { segment } : {}) },
-            },
-          ],
-        });
+        await readStore.commit({ views: [viewRecord(projection, customerId, Math.max(position, stored?.position ?? -1), state, stored?.view.segment)] });
         result.customers++;
       }
       const at = now().toISOString();

@@ -9,6 +9,6 @@ export * from './projection.module';
 export * from './interaction-measures.store';
 export * from './population/run-segmentation';
 export * from './population/win-back.documents';
-export * from './population/population-writes';
+export * from './view-writers-lease';
 export * from './what-if';
 export * from './dead-letters';

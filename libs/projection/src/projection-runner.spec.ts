@@ -8,8 +8,9 @@ import { tempDir, waitFor } from '@crm/testing';
 import { ProjectedView, ProjectionRunner } from './projection-runner';
 import { CustomerView, DEFAULT_POLICY, RelationshipPolicy, evaluate, foldEvents } from '@crm/domain';
 import { RelationshipProjection } from './relationship.projection';
+import { POLICY_FAILING_ON_LOW_COMPLAINTS, lowComplaintLike } from './testing/failing-fold.fixture';
 import { runSegmentation } from './population/run-segmentation';
-import { PopulationWritesLease, populationWriters } from './population/population-writes';
+import { ViewWritersLease, otherViewWriters } from './view-writers-lease';
 
 const contact = (customerId: string, minute: number): InteractionEvent => ({
   eventId: randomUUID(),
@@ -261,10 +262,9 @@ async function collectStored(store: EventStore) {
 }
 
 describe('ProjectionRunner in write-back mode (npm run rebuild)', () => {
-  // The policy without an SLA for `low` complaints: the simulator's low complaints throw half-way
-  // through their step, so the replay also goes through the skip-and-restore path.
-  const { low: _low, ...slaWithoutLow } = DEFAULT_POLICY.complaints.slaDays;
-  const throwing: RelationshipPolicy = { ...DEFAULT_POLICY, complaints: { ...DEFAULT_POLICY.complaints, slaDays: slaWithoutLow as RelationshipPolicy['complaints']['slaDays'] } };
+  // The simulator's low complaints (and the ones added) throw half-way through their step, so the
+  // replay also goes through the skip-and-restore path.
+  const throwing = POLICY_FAILING_ON_LOW_COMPLAINTS;
 
   let dir: ReturnType<typeof tempDir>;
   let eventStore: SqliteEventStore;
@@ -273,14 +273,8 @@ describe('ProjectionRunner in write-back mode (npm run rebuild)', () => {
     eventStore = SqliteEventStore.open({ dataDir: dir.path });
     const history = [...generateHistory({ customers: 30, days: 180, seed: 11 })];
     // Low complaints amid the history, and two late ones (dated before their customer's last event) at its end.
-    const lowComplaint = (like: InteractionEvent): InteractionEvent => ({
-      ...like,
-      eventId: randomUUID(),
-      type: 'ComplaintFiled',
-      data: { complaintId: `K-${like.eventId}`, category: 'delivery', severity: 'low', channel: 'phone' },
-    });
-    const events = history.flatMap((event, i) => (i % 40 === 20 ? [event, lowComplaint(event)] : [event]));
-    events.push(lowComplaint(history[10]), lowComplaint(history[30]));
+    const events = history.flatMap((event, i) => (i % 40 === 20 ? [event, lowComplaintLike(event)] : [event]));
+    events.push(lowComplaintLike(history[10]), lowComplaintLike(history[30]));
     await appendByCustomer(eventStore, events);
   });
   afterAll(async () => {
@@ -477,7 +471,7 @@ describe('ProjectionRunner in owned mode (the projector holds its customers\' vi
     const readStore = SqliteReadStore.open({ filename: ':memory:' });
     try {
       const runner = new ProjectionRunner(eventStore, readStore, projection, {
-        owned: { maxViews: 100, ...(announced ? { otherWriters: () => populationWriters(readStore) } : {}) },
+        owned: { maxViews: 100, ...(announced ? { otherWriters: () => otherViewWriters(readStore) } : {}) },
       });
       const half = Math.floor(events.length / 2);
       await runner.applyBatch(events.slice(0, half));
@@ -499,10 +493,10 @@ describe('ProjectionRunner in owned mode (the projector holds its customers\' vi
   it('holds nothing while a pass holds its lease, and again once it is released', async () => {
     const readStore = SqliteReadStore.open({ filename: ':memory:' });
     try {
-      const runner = new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 100, otherWriters: () => populationWriters(readStore) } });
+      const runner = new ProjectionRunner(eventStore, readStore, projection, { owned: { maxViews: 100, otherWriters: () => otherViewWriters(readStore) } });
       await runner.applyBatch(events.slice(0, 50));
       expect(runner.ownedViews).toBeGreaterThan(0);
-      const lease = new PopulationWritesLease(readStore);
+      const lease = new ViewWritersLease(readStore);
       await lease.acquire();
       await runner.applyBatch(events.slice(50, 100));
       expect(runner.ownedViews).toBe(0);
@@ -518,10 +512,10 @@ describe('ProjectionRunner in owned mode (the projector holds its customers\' vi
     const readStore = SqliteReadStore.open({ filename: ':memory:' });
     try {
       let now = Date.parse('2026-12-01T12:00:00Z');
-      await new PopulationWritesLease(readStore, () => now, 60_000).acquire();
-      expect((await populationWriters(readStore, () => now)).active).toBe(true);
+      await new ViewWritersLease(readStore, () => now, 60_000).acquire();
+      expect((await otherViewWriters(readStore, () => now)).active).toBe(true);
       now += 60_001;
-      expect((await populationWriters(readStore, () => now)).active).toBe(false);
+      expect((await otherViewWriters(readStore, () => now)).active).toBe(false);
     } finally {
       await readStore.close();
     }

@@ -4,32 +4,44 @@ import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-st
 import { ReadStore, ViewRecord } from '@crm/read-store';
 import { CustomerProjection, HistoryLoader } from './customer-projection';
 
+/** The events of a customer's stream that `keep` accepts, in stream order. */
+async function streamEventsOf(eventStore: EventStore, customerId: string, keep: (event: StoredInteractionEvent) => boolean): Promise<StoredInteractionEvent[]> {
+  const events: StoredInteractionEvent[] = [];
+  for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
+    const event = toStoredInteractionEvent(recorded);
+    if (keep(event)) events.push(event);
+  }
+  return events;
+}
+
 /**
  * The history of a customer's view from the event store: the customer's stream, up to and
  * including global position `upTo` (the view's position: the events it reflects). The stream
  * is read only when the loader is called.
  */
 export function customerHistory(eventStore: EventStore, customerId: string, upTo: number): HistoryLoader {
-  return async () => {
-    const events: StoredInteractionEvent[] = [];
-    for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
-      if (recorded.position <= upTo) events.push(toStoredInteractionEvent(recorded));
-    }
-    return events;
-  };
+  return () => streamEventsOf(eventStore, customerId, (event) => event.position <= upTo);
 }
 
 /**
  * The customer's events the platform had recorded by `knownAtMs` (their `recordedAt`), from its
  * stream: what a known-at (bitemporal) view folds. Late events recorded after it are left out.
  */
-export async function customerEventsKnownAt(eventStore: EventStore, customerId: string, knownAtMs: number): Promise<StoredInteractionEvent[]> {
-  const events: StoredInteractionEvent[] = [];
-  for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
-    const event = toStoredInteractionEvent(recorded);
-    if (Date.parse(event.recordedAt) <= knownAtMs) events.push(event);
-  }
-  return events;
+export function customerEventsKnownAt(eventStore: EventStore, customerId: string, knownAtMs: number): Promise<StoredInteractionEvent[]> {
+  return streamEventsOf(eventStore, customerId, (event) => Date.parse(event.recordedAt) <= knownAtMs);
+}
+
+/**
+ * The stored record of a customer's view at `position`: the projection's indexes, and the
+ * population segment carried over (the tier is an index too). The runner and a redrive write the same.
+ */
+export function viewRecord<V>(projection: CustomerProjection<V>, customerId: string, position: number, state: V, segment: ViewSegment | undefined): ViewRecord<ProjectedView<V>> {
+  return {
+    customerId,
+    position,
+    indexes: { ...projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
+    view: { projectionVersion: projection.version, state, ...(segment ? { segment } : {}) },
+  };
 }
 
 export interface ProjectionRunnerOptions {
@@ -71,8 +83,9 @@ export interface ProjectionRunnerOptions {
    * store only the customers it does not hold. Every batch still commits each changed view, once,
    * with the checkpoint (write-through: the store is never behind what was folded). The views
    * held are dropped when `dropOwnedViews()` is called (the partitions may have moved), when a
-   * write fails, and whenever `otherWriters` says someone else writes views (the population
-   * pass): while it does, every batch reads from the store as without this mode.
+   * write fails, and whenever `otherWriters` says someone else writes views (a population pass,
+   * a dead-letter redrive: view-writers-lease.ts): while they do, every batch reads from the
+   * store as without this mode.
    * @defaultValue off
    */
   owned?: { maxViews: number; otherWriters?: () => Promise<OtherWriters> };
@@ -80,7 +93,7 @@ export interface ProjectionRunnerOptions {
 
 /**
  * Whether views are written by someone besides the projector (the population pass writes their
- * segments), checked before each batch in owned mode: `token` changes with every start and end
+ * segments, a redrive re-folded views), checked before each batch in owned mode: `token` changes with every start and end
  * of such writes (the views held are then dropped), `active` while they run (none are held).
  */
 export interface OtherWriters {
@@ -308,10 +321,8 @@ export class ProjectionRunner<V> {
     const check = this.options.owned?.otherWriters;
     if (!check) return true;
     const others = await check();
-    if (others.token !== this.otherWritersToken || others.active) {
-      if (this.cache.size > 0 || others.token !== this.otherWritersToken) this.dropOwnedViews();
-      this.otherWritersToken = others.token;
-    }
+    if (others.active || others.token !== this.otherWritersToken) this.dropOwnedViews();
+    this.otherWritersToken = others.token;
     return !others.active;
   }
 
@@ -358,13 +369,7 @@ export class ProjectionRunner<V> {
   }
 
   private record(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent, state: V): ViewRecord<ProjectedView<V>> {
-    const segment = current?.view.segment;
-    return {
-      customerId,
-      position: event.position,
-      indexes: { ...this.projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
-      view: { projectionVersion: this.projection.version, state, ...(segment ? { segment } : {}) },
-    };
+    return viewRecord(this.projection, customerId, event.position, state, current?.view.segment);
   }
 
   /** The history loader of a stored view: the customer's events up to the view's position. */

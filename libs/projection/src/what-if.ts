@@ -1,9 +1,7 @@
-import type { StoredInteractionEvent } from '@crm/contracts';
-import { streamIdFor } from '@crm/contracts';
 import { CustomerView, SegmentInput, ownValue, segmentPopulation } from '@crm/domain';
-import { EventStore, toStoredInteractionEvent } from '@crm/event-store';
+import type { EventStore } from '@crm/event-store';
 import type { ReadStore } from '@crm/read-store';
-import type { ProjectedView } from './projection-runner';
+import { ProjectedView, customerHistory } from './projection-runner';
 import type { RelationshipProjection } from './relationship.projection';
 
 /** The classifications a what-if compares, each a from→to matrix. */
@@ -84,7 +82,7 @@ export async function whatIf(options: WhatIfOptions): Promise<WhatIfReport> {
   const inputs: [SegmentInput[], SegmentInput[]] = [[], []];
   let done = 0;
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
-    const events = await streamEvents(eventStore, record.customerId, record.position);
+    const events = await customerHistory(eventStore, record.customerId, record.position)();
     const live = await current.evaluate(record.view.state, asOf, async () => events);
     const replayed = candidate.foldAsOf(record.customerId, events, asOf);
     classesOf.set(record.customerId, [classify(live), classify(replayed)]);
@@ -133,13 +131,6 @@ export async function whatIf(options: WhatIfOptions): Promise<WhatIfReport> {
     dimensions,
     computedInMs: Math.round(now() - started),
   };
-}
-
-/** The customer's events up to the stored view's position (what the live view reflects). */
-async function streamEvents(eventStore: EventStore, customerId: string, upTo: number): Promise<StoredInteractionEvent[]> {
-  const events: StoredInteractionEvent[] = [];
-  for await (const recorded of eventStore.readStream(streamIdFor(customerId))) if (recorded.position <= upTo) events.push(toStoredInteractionEvent(recorded));
-  return events;
 }
 
 /** A view's stages, each with the rule and instant of the transition that entered it (the last one). */

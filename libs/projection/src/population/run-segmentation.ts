@@ -18,7 +18,7 @@ import type { HistoryLoader } from '../customer-projection';
 import type { ProjectedView, ViewSegment } from '../projection-runner';
 import type { RelationshipProjection } from '../relationship.projection';
 import { ReadStore, ViewRecord } from '@crm/read-store';
-import { PopulationWritesLease } from './population-writes';
+import { ViewWritersLease } from '../view-writers-lease';
 import { storeWinBack } from './win-back.documents';
 
 /** Name of the document that holds the latest population report. */
@@ -112,7 +112,7 @@ export async function runSegmentation(
 
   // Second scan, written back in batches: holding every evaluated view between the two scans
   // would make memory grow with the population. Announced first, so a projector holding views in memory reads them from the store meanwhile.
-  const lease = new PopulationWritesLease(readStore);
+  const lease = new ViewWritersLease(readStore);
   await lease.acquire();
   let batch: ViewRecord<ProjectedView<CustomerView>>[] = [];
   const flush = async () => {
