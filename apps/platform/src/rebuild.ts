@@ -75,8 +75,8 @@ async function main(): Promise<void> {
     let failedCount = 0;
     const firstFailures: string[] = [];
     // Write-back: the rebuild is the only writer, so views stay in memory and are stored when
-    // evicted and at the end, with the checkpoint. A crashed rebuild leaves the checkpoint
-    // behind the stored views, and runs again from scratch anyway (it clears the store first).
+    // evicted, at each progress save and at the end (with the checkpoint). A killed rebuild
+    // resumes from its last progress save; views stored after it are skipped by position.
     const runner = new ProjectionRunner(eventStore, readStore, projection, {
       ...(options.cacheViews > 0 ? { writeBack: { maxViews: options.cacheViews } } : {}),
       onFailed: (failure) => {
