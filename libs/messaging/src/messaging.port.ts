@@ -81,6 +81,13 @@ export abstract class MessagePublisher {
 export abstract class MessageBroker {
   abstract ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   abstract consume(options: ConsumeOptions): Promise<ConsumerHandle>;
+  /**
+   * Every message of `topic` as it stands now: each partition from its oldest retained message
+   * up to its high watermark at the call (messages published meanwhile are not waited for), in
+   * offset order within a partition. Reads outside any consumer group's committed offsets, for
+   * tools that inspect a topic (the dead-letter redrive lists the DLQ with it).
+   */
+  abstract readTopic(topic: string): AsyncIterable<IncomingMessage>;
   abstract close(): Promise<void>;
 }
 

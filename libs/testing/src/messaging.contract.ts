@@ -94,6 +94,36 @@ export function messagingContract(name: string, factory: () => Promise<Messaging
       expect([...byMember[0], ...byMember[1]].sort()).toEqual([...values].sort());
     }, timeoutMs * 3);
 
+    it('reads a whole topic up to the end it had when asked, without moving any group', async () => {
+      const groupId = `g-${randomUUID()}`;
+      const messages = Array.from({ length: 30 }, (_, i) => ({ key: `k-${i % 7}`, value: String(i), headers: { n: String(i) } }));
+      await fixture.publisher.publish(topic, messages);
+      const read: IncomingMessage[] = [];
+      for await (const m of fixture.broker.readTopic(topic)) {
+        read.push(m);
+        // Published while it reads: after the end it took at the start, so not read.
+        if (read.length === 1) await fixture.publisher.publish(topic, [{ key: 'late', value: 'late' }]);
+      }
+      expect(read.map((m) => m.value).sort()).toEqual(messages.map((m) => m.value).sort());
+      expect(read.find((m) => m.value === '3')).toMatchObject({ topic, key: 'k-3', headers: { n: '3' } });
+      for (const partition of new Set(read.map((m) => m.partition))) {
+        const offsets = read.filter((m) => m.partition === partition).map((m) => Number(m.offset));
+        expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+      }
+      // Stopping early is fine too.
+      for await (const _m of fixture.broker.readTopic(topic)) break;
+      // A group consuming afterwards still starts from the beginning: nothing was committed for it.
+      const seen: string[] = [];
+      const consumer = await fixture.broker.consume({ topic, groupId, eachBatch: async (b) => void seen.push(...b.messages.map((m) => m.value ?? '')) });
+      await waitFor(() => seen.length >= 31, { timeoutMs, message: 'every message for a new group' });
+      await consumer.stop();
+      const empty = `contract-empty-${randomUUID()}`;
+      await fixture.broker.ensureTopics([{ topic: empty, partitions: 2 }]);
+      const none: IncomingMessage[] = [];
+      for await (const m of fixture.broker.readTopic(empty)) none.push(m);
+      expect(none).toEqual([]);
+    }, timeoutMs * 3);
+
     it('tells a member when the group rebalances (it joins, another member joins)', async () => {
       const groupId = `g-${randomUUID()}`;
       let told = 0;

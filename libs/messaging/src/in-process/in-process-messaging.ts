@@ -78,6 +78,11 @@ export class InProcessBus {
     this.signal.emit('append');
   }
 
+  /** The messages retained now, partition by partition (a copy: later publishes are not in it). */
+  snapshot(topic: string): IncomingMessage[] {
+    return this.ensureTopic({ topic }).flatMap((log) => [...log.messages]);
+  }
+
   join(options: ConsumeOptions): ConsumerHandle {
     const groupKey = `${options.groupId}\u0000${options.topic}`;
     const members = this.groups.get(groupKey) ?? [];
@@ -162,6 +167,9 @@ export class InProcessBroker extends MessageBroker {
     const handle = this.bus.join(options);
     this.handles.add(handle);
     return { stop: async () => { this.handles.delete(handle); await handle.stop(); } };
+  }
+  async *readTopic(topic: string): AsyncIterable<IncomingMessage> {
+    yield* this.bus.snapshot(topic);
   }
   async close(): Promise<void> {
     await Promise.all([...this.handles].map((h) => h.stop()));

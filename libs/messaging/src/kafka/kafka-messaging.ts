@@ -1,4 +1,5 @@
-import { Admin, Consumer, IHeaders, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, IHeaders, KafkaMessage, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
 import {
   ConsumeOptions,
   ConsumerHandle,
@@ -73,16 +74,21 @@ export class KafkaBroker extends MessageBroker {
     super();
   }
 
-  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+  private async adminClient(): Promise<Admin> {
     if (!this.admin) {
       this.admin = this.kafka.admin();
       await this.admin.connect();
     }
-    const existing = new Set(await this.admin.listTopics());
+    return this.admin;
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.adminClient();
+    const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
     try {
-      await this.admin.createTopics({
+      await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
           topic: t.topic,
@@ -93,7 +99,7 @@ export class KafkaBroker extends MessageBroker {
       });
     } catch (error) {
       // Another instance (or another module of this one) created them between list and create: fine.
-      const now = new Set(await this.admin.listTopics());
+      const now = new Set(await admin.listTopics());
       if (!missing.every((t) => now.has(t.topic))) throw error;
     }
   }
@@ -124,15 +130,7 @@ export class KafkaBroker extends MessageBroker {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const messages: IncomingMessage[] = batch.messages.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString() : null,
-          value: m.value ? m.value.toString() : null,
-          valueBytes: m.value,
-          headers: decodeHeaders(m.headers),
-        }));
+        const messages = batch.messages.map((m) => incomingMessage(batch.topic, batch.partition, m));
         try {
           await options.eachBatch({ topic: batch.topic, partition: batch.partition, messages });
         } catch (error) {
@@ -151,6 +149,72 @@ export class KafkaBroker extends MessageBroker {
         await consumer.disconnect();
       },
     };
+  }
+
+  /**
+   * A consumer of a fresh group (deleted afterwards; it never commits) from the earliest offset,
+   * until each partition reached the high watermark fetched at the start. Progress is tracked on
+   * kafkajs' END_BATCH_PROCESS, which also reports batches of only control records, so a partition
+   * whose last offsets are not messages still ends. At most a few batches wait for the reader.
+   */
+  async *readTopic(topic: string): AsyncIterable<IncomingMessage> {
+    const admin = await this.adminClient();
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
+    const ends = new Map<number, bigint>();
+    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
+    }
+    if (ends.size === 0) return;
+    const groupId = `crm-read-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, retry: { retries: 5, restartOnFailure: async () => false } });
+    const queue: IncomingMessage[][] = [];
+    const remaining = new Set(ends.keys());
+    // Set from kafkajs callbacks: an object, so the loop below does not take them for constants.
+    const state: { failure: Error | null; stopped: boolean; wake: (() => void) | null; drained: (() => void) | null } = { failure: null, stopped: false, wake: null, drained: null };
+    const notify = () => {
+      state.wake?.();
+      state.wake = null;
+    };
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const end = ends.get(payload.partition);
+      if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end && remaining.delete(payload.partition)) notify();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      state.failure = payload.error;
+      notify();
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const end = ends.get(batch.partition);
+          const messages = end === undefined ? [] : batch.messages.filter((m) => BigInt(m.offset) < end).map((m) => incomingMessage(topic, batch.partition, m));
+          if (messages.length === 0) return;
+          queue.push(messages);
+          notify();
+          while (queue.length >= 4 && !state.stopped) await new Promise<void>((resolve) => (state.drained = resolve));
+        },
+      });
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          state.drained?.();
+          state.drained = null;
+          yield* next;
+          continue;
+        }
+        if (state.failure) throw state.failure;
+        if (remaining.size === 0) return;
+        await new Promise<void>((resolve) => (state.wake = resolve));
+      }
+    } finally {
+      state.stopped = true;
+      state.drained?.();
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
@@ -193,6 +257,18 @@ export function asRestartableError(error: unknown): Error {
   const wrapped = new Error(`batch handler failed: ${original.name}: ${original.message}`, { cause: original });
   wrapped.name = 'BatchHandlerError';
   return wrapped;
+}
+
+function incomingMessage(topic: string, partition: number, m: KafkaMessage): IncomingMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString() : null,
+    value: m.value ? m.value.toString() : null,
+    valueBytes: m.value,
+    headers: decodeHeaders(m.headers),
+  };
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
