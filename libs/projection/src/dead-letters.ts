@@ -102,12 +102,8 @@ export interface RedriveResult {
 }
 
 /**
- * Redrives pending dead letters (all, or those of `eventIds`): each customer concerned is folded
- * again from its stream, event by event in position order as the projector does (a late event
- * reads the history before it), up to its stored view's position, and the view written at that
- * position (the stale-writer guard keeps a view the projector moved on meanwhile; the projector
- * folds the redriven event into its next events anyway, since it is in the stream). The pass
- * announces itself like a population pass, so a projector holding views in memory drops them.
+ * Redrives pending dead letters (all, or those of `eventIds`): their customers folded again from
+ * their streams (redriveEvents), each letter marked redriven or left pending with its new error.
  */
 export async function redriveDeadLetters(
   readStore: ReadStore,
@@ -117,18 +113,46 @@ export async function redriveDeadLetters(
 ): Promise<RedriveResult> {
   const wanted = eventIds === undefined ? null : new Set(eventIds);
   const letters = (await listDeadLetters(readStore)).filter((l) => l.status === 'pending' && (wanted === null || wanted.has(l.eventId)));
-  const byCustomer = new Map<string, DeadLetter[]>();
-  for (const letter of letters) byCustomer.set(letter.customerId, [...(byCustomer.get(letter.customerId) ?? []), letter]);
+  return redriveEvents(readStore, eventStore, projection, letters, { now });
+}
+
+/** An event to fold in again: its customer's stream holds it at `position`. */
+export interface RedriveTarget {
+  eventId: string;
+  customerId: string;
+  position: number;
+}
+
+/**
+ * Folds in again events that never made it into their customers' views (the fold threw on them,
+ * or, in Kafka mode, their message could not be parsed): each customer concerned is folded again
+ * from its stream, event by event in position order as the projector does (a late event reads the
+ * history before it), up to its stored view's position or the targets' if later, and the view
+ * written at that position (the stale-writer guard keeps a view the projector moved on meanwhile;
+ * the projector folds the redriven event into its next events anyway, since it is in the stream).
+ * The pass announces itself like a population pass, so a projector holding views in memory drops
+ * them. A target with a dead letter in the read store (the same position) has it marked redriven,
+ * or its new error recorded.
+ */
+export async function redriveEvents(
+  readStore: ReadStore,
+  eventStore: EventStore,
+  projection: CustomerProjection,
+  targets: readonly RedriveTarget[],
+  { now = () => new Date() }: { now?: () => Date } = {},
+): Promise<RedriveResult> {
+  const byCustomer = new Map<string, RedriveTarget[]>();
+  for (const target of targets) byCustomer.set(target.customerId, [...(byCustomer.get(target.customerId) ?? []), target]);
   const result: RedriveResult = { redriven: [], failing: [], customers: 0 };
-  if (letters.length === 0) return result;
+  if (targets.length === 0) return result;
   const lease = new ViewWritersLease(readStore);
   await lease.acquire();
   try {
     for (const [customerId, ofCustomer] of byCustomer) {
       await lease.renew();
       const stored = await readStore.getView<ProjectedView>(customerId);
-      // The view's position does not move past a last event that failed: read up to the letters too.
-      const upTo = Math.max(stored?.position ?? -1, ...ofCustomer.map((l) => l.position));
+      // The view's position does not move past a last event that failed: read up to the targets too.
+      const upTo = Math.max(stored?.position ?? -1, ...ofCustomer.map((t) => t.position));
       const failed = new Map<string, Error>();
       let state = projection.initial(customerId);
       let position = -1;
@@ -150,22 +174,24 @@ export async function redriveDeadLetters(
         }
       }
       if (position >= 0) {
-        await readStore.commit({ views: [viewRecord(projection, customerId, Math.max(position, stored?.position ?? -1), state, stored?.view.segment)] });
+        // Every event read is reflected (folded, or skipped because it still fails): the revision of the last.
+        const revision = events[events.length - 1].revision;
+        await readStore.commit({ views: [viewRecord(projection, customerId, Math.max(position, stored?.position ?? -1), state, stored?.view.segment, revision)] });
         result.customers++;
       }
       const at = now().toISOString();
       const read = new Set(events.map((e) => e.eventId));
-      for (const letter of ofCustomer) {
-        const error = read.has(letter.eventId) ? failed.get(letter.eventId) : new Error(`event ${letter.eventId} is not in the stream of ${customerId}`);
-        const name = nameOf(letter.position);
+      for (const target of ofCustomer) {
+        const error = read.has(target.eventId) ? failed.get(target.eventId) : new Error(`event ${target.eventId} is not in the stream of ${customerId}`);
+        if (error) result.failing.push({ eventId: target.eventId, error: describe(error) });
+        else result.redriven.push(target.eventId);
+        const name = nameOf(target.position);
         const current = (await readStore.getDocuments<DeadLetter>([name])).get(name);
-        if (!current) continue;
+        if (!current || current.value.eventId !== target.eventId || current.value.status !== 'pending') continue;
         const value: DeadLetter = error
           ? { ...current.value, redrive: { at, error: describe(error) } }
           : { ...current.value, status: 'redriven', redrive: { at, error: null } };
         await readStore.putDocuments([{ name, expectedVersion: current.version, value }]);
-        if (error) result.failing.push({ eventId: letter.eventId, error: describe(error) });
-        else result.redriven.push(letter.eventId);
       }
     }
   } finally {
