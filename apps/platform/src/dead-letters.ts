@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
-import { openEventStore, openReadStore } from '@crm/infrastructure';
+import { openEventStore, openReadStore, topicNames } from '@crm/infrastructure';
+import { KafkaBroker, KafkaPublisher, createKafka } from '@crm/messaging';
 import { createCustomerProjection, listDeadLetters, redriveDeadLetters } from '@crm/projection';
+import { KafkaDeadLetter, listKafkaDeadLetters, redriveKafkaDeadLetters } from './kafka-dead-letters';
 
 /**
  * npm run dead-letters -- list [--all] [--json] | redrive [eventId…]: the events the fold threw on
@@ -10,6 +12,9 @@ import { createCustomerProjection, listDeadLetters, redriveDeadLetters } from '@
  * upcaster, a policy fix): each customer concerned is folded again from its stream, so the event
  * folds in as a late event and the view is what it would have been had it never failed. Safe
  * while the platform runs: it announces its writes like a population pass.
+ *
+ * With --kafka (TRANSPORT=kafka): the entries of the DLQ topic instead (kafka-dead-letters.ts):
+ * `list --kafka [--all] [--json]`, `redrive --kafka [<topic>:<partition>:<offset>…]`.
  */
 async function main(): Promise<void> {
   const program = new Command('dead-letters').description('List and redrive the events the projection could not fold');
@@ -18,8 +23,10 @@ async function main(): Promise<void> {
     .description('the pending dead letters (with --all, the redriven ones too)')
     .option('--all', 'include the redriven ones')
     .option('--json', 'print them as JSON')
-    .action(async (options: { all?: boolean; json?: boolean }) =>
-      withStores(async ({ readStore }) => {
+    .option('--kafka', 'the entries of the Kafka DLQ topic (TRANSPORT=kafka)')
+    .action(async (options: { all?: boolean; json?: boolean; kafka?: boolean }) =>
+      withStores(async ({ readStore, config }) => {
+        if (options.kafka) return listKafka(config, readStore, options);
         const letters = (await listDeadLetters(readStore)).filter((l) => options.all || l.status === 'pending');
         if (options.json) return console.log(JSON.stringify(letters, null, 2));
         if (letters.length === 0) return console.log('no dead letters');
@@ -31,10 +38,21 @@ async function main(): Promise<void> {
   program
     .command('redrive')
     .description('fold the pending dead letters in again (all, or the event ids given) with the current projection and POLICY_FILE')
-    .argument('[eventIds...]', 'only these events')
-    .action(async (eventIds: string[]) =>
+    .argument('[eventIds...]', 'only these events (with --kafka: these DLQ entries, <topic>:<partition>:<offset>)')
+    .option('--kafka', 'the entries of the Kafka DLQ topic (TRANSPORT=kafka): parsed again, their customers folded again, their views published')
+    .action(async (eventIds: string[], options: { kafka?: boolean }) =>
       withStores(async ({ readStore, eventStore, config }) => {
         const projection = createCustomerProjection(config.POLICY_FILE);
+        if (options.kafka) {
+          return withKafka(config, async ({ broker, publisher, topics }) => {
+            const result = await redriveKafkaDeadLetters({ broker, publisher, readStore, eventStore, projection, topics }, eventIds.length > 0 ? { ids: eventIds } : {});
+            console.log(`redriven ${result.redriven.length} DLQ entr${result.redriven.length === 1 ? 'y' : 'ies'} (${result.customers} customer(s) folded again, ${result.published} view(s) published to ${topics.customerViews}); still pending ${result.failing.length}`);
+            for (const id of result.redriven) console.log(`  redriven ${id}`);
+            for (const f of result.failing) console.log(`  pending  ${f.id}: ${f.error}`);
+            for (const id of result.unknown) console.log(`  unknown  ${id}: not in ${topics.interactionsDlq}`);
+            if (result.failing.length > 0 || result.unknown.length > 0) process.exitCode = 2;
+          });
+        }
         const result = await redriveDeadLetters(readStore, eventStore, projection, eventIds.length > 0 ? { eventIds } : {});
         console.log(`redriven ${result.redriven.length} event(s) over ${result.customers} customer(s); still failing ${result.failing.length}`);
         for (const f of result.failing) console.log(`  ${f.eventId}: ${f.error}`);
@@ -42,6 +60,42 @@ async function main(): Promise<void> {
       }),
     );
   await program.parseAsync();
+}
+
+type Config = ReturnType<typeof loadConfig>;
+
+async function listKafka(config: Config, readStore: Awaited<ReturnType<typeof openReadStore>>, options: { all?: boolean; json?: boolean }): Promise<void> {
+  await withKafka(config, async ({ broker, topics }) => {
+    const entries = (await listKafkaDeadLetters(broker, readStore, topics.interactionsDlq)).filter((e) => options.all || e.status === 'pending');
+    if (options.json) return console.log(JSON.stringify(entries, null, 2));
+    if (entries.length === 0) return console.log(`no ${options.all ? '' : 'pending '}entries in ${topics.interactionsDlq}`);
+    for (const e of entries) console.log(describeEntry(e));
+  });
+}
+
+function describeEntry(e: KafkaDeadLetter): string {
+  const source = e.source.topic === null ? 'source unknown' : `from ${e.source.topic}:${e.source.partition ?? '?'}:${e.source.offset ?? '?'}`;
+  const event = e.eventId === null ? 'payload not a JSON event' : `${e.type ?? '?'} ${e.eventId} customer ${e.customerId ?? '?'}`;
+  const lastError = e.status === 'pending' && e.redrive?.error ? `\n           last redrive ${e.redrive.at}: ${e.redrive.error}` : '';
+  return `${e.status.padEnd(8)} ${e.id} key ${e.key ?? '(none)'} ${source}: ${event}\n           ${e.reason}${lastError}`;
+}
+
+/** The DLQ topic is Kafka's: a clear error in the embedded mode, whose dead letters are all in the read store. */
+async function withKafka(config: Config, work: (kafka: { broker: KafkaBroker; publisher: KafkaPublisher; topics: ReturnType<typeof topicNames> }) => Promise<void>): Promise<void> {
+  if (config.TRANSPORT !== 'kafka' || !config.KAFKA_BROKERS) {
+    throw new Error(
+      `--kafka needs TRANSPORT=kafka and KAFKA_BROKERS (this is TRANSPORT=${config.TRANSPORT}: there is no DLQ topic, every dead letter is in the read store; use the command without --kafka)`,
+    );
+  }
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dead-letters` });
+  const broker = new KafkaBroker(kafka);
+  const publisher = new KafkaPublisher(kafka);
+  try {
+    await work({ broker, publisher, topics: topicNames(config) });
+  } finally {
+    await publisher.close();
+    await broker.close();
+  }
 }
 
 async function withStores(work: (stores: { readStore: Awaited<ReturnType<typeof openReadStore>>; eventStore: Awaited<ReturnType<typeof openEventStore>>; config: ReturnType<typeof loadConfig> }) => Promise<void>): Promise<void> {

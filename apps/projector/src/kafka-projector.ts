@@ -119,21 +119,25 @@ export class KafkaProjector {
     this.options.onBatch?.({ partition: batch.partition, result, deadLettered: deadLetters.length });
   }
 
-  /** The views topic carries the presented view (what GET /v1/customers/:id returns), not the stored fold state. */
   private viewMessage(v: ViewRecord<ProjectedView>): OutgoingMessage {
-    return {
-      key: v.customerId,
-      value: JSON.stringify({
-        customerId: v.customerId,
-        position: v.position,
-        indexes: v.indexes,
-        projectionVersion: v.view.projectionVersion,
-        segment: v.view.segment ?? null,
-        view: this.runner.present(v.view.state),
-      }),
-      headers: { position: String(v.position) },
-    };
+    return toViewMessage(v, (state) => this.runner.present(state));
   }
+}
+
+/** The views topic carries the presented view (what GET /v1/customers/:id returns), not the stored fold state. */
+export function toViewMessage(v: ViewRecord<ProjectedView>, present: (state: unknown) => unknown): OutgoingMessage {
+  return {
+    key: v.customerId,
+    value: JSON.stringify({
+      customerId: v.customerId,
+      position: v.position,
+      indexes: v.indexes,
+      projectionVersion: v.view.projectionVersion,
+      segment: v.view.segment ?? null,
+      view: present(v.view.state),
+    }),
+    headers: { position: String(v.position) },
+  };
 }
 
 export type ParsedStoredEvent = { event: StoredInteractionEvent } | { reason: string };
