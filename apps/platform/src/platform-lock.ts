@@ -14,17 +14,23 @@ export function writePlatformLock(dataDir: string): () => void {
 }
 
 export function assertPlatformNotRunning(dataDir: string): void {
+  const pid = runningPlatform(dataDir);
+  if (pid !== null) throw new Error(`The platform (pid ${pid}) is running on ${dataDir}: one platform per data directory.`);
+}
+
+/** The pid of the platform running on the data directory (another process), or null. */
+export function runningPlatform(dataDir: string): number | null {
   let pid: number;
   try {
     pid = Number.parseInt(readFileSync(lockFile(dataDir), 'utf8'), 10);
   } catch {
-    return;
+    return null;
   }
-  if (!Number.isInteger(pid) || pid === process.pid) return;
+  if (!Number.isInteger(pid) || pid === process.pid) return null;
   try {
     process.kill(pid, 0);
   } catch {
-    return; // a stale file from a crashed process
+    return null; // a stale file from a crashed process
   }
-  throw new Error(`The platform (pid ${pid}) is running on ${dataDir}: stop it before rebuilding its views.`);
+  return pid;
 }

@@ -44,13 +44,15 @@ describe('distributed mode survives kill -9', () => {
   it('kills the relay and the projector mid-stream of 10,000 events: views equal a clean replay, none lost, none doubled', async () => {
     const deployment = distributedEnv();
     const readStore = await redisStore(deployment.env.REDIS_KEY_PREFIX);
+    // The relay keeps its checkpoint in the control keyspace (it outlives the generations of the views).
+    const control = await redisStore(`${deployment.env.REDIS_KEY_PREFIX}control:`);
     try {
       let relay = start('relay', deployment.env);
       let projector = start('projector', deployment.env);
       await Promise.all([relay.ready, projector.ready]);
       const streaming = streamInto(deployment.dir.path, TOTAL, 250, 20);
 
-      const relayCheckpoint = () => readStore.getCheckpoint(`relay:${deployment.env.KAFKA_TOPIC_PREFIX}crm.interactions.v1`);
+      const relayCheckpoint = () => control.getCheckpoint(`relay:${deployment.env.KAFKA_TOPIC_PREFIX}crm.interactions.v1`);
       await waitFor(async () => (await relayCheckpoint()) > 2000, { timeoutMs: 60_000, message: `relay past 2,000 events\n${relay.output()}` });
       await relay.kill9();
       await waitFor(async () => (await foldedEvents(readStore)) > 1000, { timeoutMs: 60_000, message: `projector past 1,000 events\n${projector.output()}` });
@@ -66,6 +68,8 @@ describe('distributed mode survives kill -9', () => {
       });
       await expectEqualToCleanReplay(deployment.dir.path, readStore);
     } finally {
+      await control.clear();
+      await control.close();
       await readStore.clear();
       await readStore.close();
       deployment.dir.remove();

@@ -6,15 +6,19 @@ import type { CustomerView } from '@crm/domain';
 import type { ProjectedView, WhatIfReport } from '@crm/projection';
 import { promisify } from 'node:util';
 import { generateHistory } from '@crm/simulation';
-import { SqliteReadStore } from '@crm/read-store';
+import { loadConfig } from '@crm/config';
+import { openReadStore } from '@crm/infrastructure';
 import { tempDir } from '@crm/testing';
 import { startPlatform } from './platform-harness';
 
 const run = promisify(execFile);
 
+/** The generation of the read models being served on the data directory. */
+const servedStore = (dataDir: string) => openReadStore(loadConfig({ DATA_DIR: dataDir }));
+
 /** Every stored view as its JSON. */
 async function viewsOf(dataDir: string): Promise<string[]> {
-  const readStore = SqliteReadStore.open({ dataDir });
+  const readStore = await servedStore(dataDir);
   try {
     const views: string[] = [];
     for await (const record of readStore.scanViews()) views.push(JSON.stringify(record));
@@ -26,7 +30,7 @@ async function viewsOf(dataDir: string): Promise<string[]> {
 
 /** Every measures document of the embedded read store, the event ids of each bucket sorted (their order is arrival order). */
 async function measuresOf(dataDir: string): Promise<Record<string, unknown>> {
-  const readStore = SqliteReadStore.open({ dataDir });
+  const readStore = await servedStore(dataDir);
   try {
     const names: string[] = [];
     for (let after: string | undefined; ; ) {
@@ -72,7 +76,7 @@ describe('npm run rebuild', () => {
       for (const args of [[], ['--cache-views', '3'], ['--cache-views', '0']]) {
         const { stdout } = await rebuild(...args);
         expect(stdout).toMatch(new RegExp(`from ${events.length} events`));
-        expect(stdout).toMatch(new RegExp(`checkpoint ${head},`));
+        expect(stdout).toMatch(new RegExp(`checkpoint ${head};`));
         expect(stdout).toContain(`verify: the 40 views are identical`);
         // The call-centre measures too (the rebuild folds them in their own pass, in log order).
         expect(await measuresOf(dir.path)).toEqual(liveMeasures);
@@ -89,9 +93,9 @@ describe('npm run rebuild', () => {
       );
       expect(killed.signal).toBe('SIGKILL');
       const resumed = await rebuild('--save-every', '40', '--batch-size', '20', '--cache-views', '3');
-      expect(resumed.stdout).toMatch(/^resuming the rebuild started at .* views after stream customer-C-\d+/m);
+      expect(resumed.stdout).toMatch(/^resuming rebuild-\d+ \(started at .*\) in its views phase/m);
       expect(resumed.stdout).toMatch(new RegExp(`from ${events.length} events`));
-      expect(resumed.stdout).toMatch(new RegExp(`checkpoint ${head},`));
+      expect(resumed.stdout).toMatch(new RegExp(`checkpoint ${head};`));
       expect(await viewsOf(dir.path)).toEqual(uninterrupted);
       expect(await measuresOf(dir.path)).toEqual(liveMeasures);
       // A finished rebuild is not resumed: the next one starts from scratch (and can verify).
@@ -125,7 +129,7 @@ describe('npm run rebuild', () => {
 
       // A stored view that does not match its events (as an old bug would leave it): verify names
       // the customer and the field the rebuild corrected, and exits 2.
-      const tampered = SqliteReadStore.open({ dataDir: dir.path });
+      const tampered = await servedStore(dir.path);
       const record = (await tampered.getView<ProjectedView<CustomerView>>('C-000003'))!;
       record.view.state.lifecycle.winBacks = 99;
       await tampered.commit({ views: [record] });

@@ -8,7 +8,7 @@ import { CustomerProjection } from '@crm/projection';
 import { InteractionMeasuresStore } from '@crm/projection';
 import { KafkaProjector } from './kafka-projector';
 import { RelationshipProjection } from '@crm/projection';
-import { BatchResult, FailedEvent, ProjectionRunner, deadLetterSummary, otherViewWriters, recordDeadLetters } from '@crm/projection';
+import { BatchResult, FailedEvent, ProjectionRunner, ServingGeneration, deadLetterSummary, otherViewWriters, recordDeadLetters } from '@crm/projection';
 
 /**
  * Runs the projection for the life of the app, from the source the transport names:
@@ -28,6 +28,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(ReadStore) private readonly readStore: ReadStore,
     @Inject(CustomerProjection) projection: CustomerProjection,
+    @Inject(ServingGeneration) serving: ServingGeneration,
     @Inject(MessagePublisher) private readonly publisher: MessagePublisher,
     @Inject(MessageBroker) private readonly broker: MessageBroker,
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
@@ -35,16 +36,29 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     health: HealthRegistry,
   ) {
     const embedded = config.TRANSPORT === 'in-process';
-    // The measures judge SLAs by the same policy the views are folded with (POLICY_FILE).
-    const measures = new InteractionMeasuresStore(readStore, projection instanceof RelationshipProjection ? { policy: projection.policy } : {});
+    // The measures judge SLAs by the same policy the views are folded with: the generation's (its store, its policy).
+    const measures = new WeakMap<ReadStore, InteractionMeasuresStore>();
+    const measuresIn = (target: { readStore: ReadStore; projection: CustomerProjection }) => {
+      let store = measures.get(target.readStore);
+      if (!store) {
+        store = new InteractionMeasuresStore(target.readStore, target.projection instanceof RelationshipProjection ? { policy: target.projection.policy } : {});
+        measures.set(target.readStore, store);
+      }
+      return store;
+    };
     // Events the fold threw on, recorded as dead letters before the batch's views and checkpoint
     // (npm run dead-letters redrives them once the cause is fixed).
     const failures: FailedEvent[] = [];
     this.runner = new ProjectionRunner(eventStore, readStore, projection, {
       batchSize: config.PROJECTOR_BATCH_SIZE,
-      beforeCommit: async (applied, source) => {
-        await recordDeadLetters(readStore, failures.splice(0));
-        await measures.apply(applied, source.shard);
+      beforeCommit: async (applied, source, target) => {
+        await recordDeadLetters(target.readStore, failures.splice(0));
+        await measuresIn(target).apply(applied, source.shard);
+      },
+      // Folds into the generation being served: a blue-green rebuild's switch moves it between batches.
+      follow: () => {
+        const pinned = serving.pin();
+        return { generation: pinned.generation.id, readStore: pinned.readStore, projection: pinned.projection };
       },
       onFailed: (failure) => {
         failures.push(failure);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
+import { RebuildJobs } from './admin/rebuild.jobs';
 import { WhatIfJobs } from './admin/what-if.jobs';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ProjectionModule } from '@crm/projection';
@@ -16,7 +17,7 @@ import { WinBackController } from './win-back/win-back.controller';
 @Module({
   imports: [CqrsModule, ProjectionModule, ChangesModule],
   controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, AdminController],
-  providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService, WhatIfJobs],
+  providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService, WhatIfJobs, RebuildJobs],
   exports: [SegmentationService],
 })
 export class QueryModule {}

@@ -13,6 +13,8 @@ export interface EventRelayOptions {
   flushAfterMs?: number;
   onPublished?: (info: { events: number; checkpoint: number }) => void;
   onPublishError?: (error: Error, attempt: number) => void;
+  /** Where the checkpoint was kept before (the base keyspace of the read models): read when `checkpoints` has none. */
+  formerCheckpoints?: ReadStore;
 }
 
 /**
@@ -29,7 +31,7 @@ export class EventRelay {
   constructor(
     private readonly eventStore: EventStore,
     private readonly publisher: MessagePublisher,
-    /** Keeps the relay's checkpoint (SQLite or Redis). */
+    /** Keeps the relay's checkpoint (the control store of the read models: it outlives their generations). */
     private readonly checkpoints: ReadStore,
     private readonly options: EventRelayOptions = {},
   ) {
@@ -49,6 +51,10 @@ export class EventRelay {
     if (this.loop.isRunning) return;
     this.stopRequested = false;
     this.checkpoint = await this.checkpoints.getCheckpoint(this.checkpointName);
+    // Kept before the read models had generations in the base keyspace (generation 0): carried over once.
+    if (this.checkpoint === -1 && this.options.formerCheckpoints) {
+      this.checkpoint = await this.options.formerCheckpoints.getCheckpoint(this.checkpointName);
+    }
     this.loop.start(this.checkpoint, async (batch) => {
       const events = batch.map(toStoredInteractionEvent);
       const messages = events.map(toInteractionMessage);

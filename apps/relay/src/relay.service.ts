@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
 import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
-import { ReadStore } from '@crm/read-store';
+import { ReadStoreGenerations } from '@crm/read-store';
 import { EventRelay } from './event-relay';
 
 /** Runs the event store → Kafka relay for the life of the app; its checkpoint lives in the read store. */
@@ -16,12 +16,13 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(EventStore) eventStore: EventStore,
     @Inject(MessagePublisher) publisher: MessagePublisher,
     @Inject(MessageBroker) private readonly broker: MessageBroker,
-    @Inject(ReadStore) readStore: ReadStore,
+    @Inject(ReadStoreGenerations) generations: ReadStoreGenerations,
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     health: HealthRegistry,
   ) {
-    this.relay = new EventRelay(eventStore, publisher, readStore, {
+    this.relay = new EventRelay(eventStore, publisher, generations.control, {
+      formerCheckpoints: generations.active.id === 0 ? generations.readStore : undefined,
       topic: topics.interactions,
       onPublishError: (error, attempt) => this.logger.warn(`publish failed (attempt ${attempt + 1}), retrying: ${error.message}`),
     });

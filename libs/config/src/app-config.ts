@@ -37,6 +37,11 @@ export const configSchema = z.object({
   STORE_POLL_MS: positiveInt.max(60_000).default(100),
   /** JSON policy file (thresholds of the relationship model); unset = the default policy. Changing it means: npm run rebuild. */
   POLICY_FILE: z.string().min(1).optional(),
+  /**
+   * How often a process re-reads which generation of the read models is served (a blue-green
+   * rebuild switched): the longest a reader or projector in another process keeps the old one.
+   */
+  GENERATION_POLL_MS: positiveInt.max(60_000).default(1000),
   /** How often the population pass (tiers, lifetime value, segments) runs; 0 = only on demand. */
   SEGMENTATION_INTERVAL_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Recent changes GET /v1/changes keeps in memory for clients that reconnect with Last-Event-ID; 0 = none. */

@@ -2,11 +2,11 @@ import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicatio
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
 import { InProcessBroker, InProcessBus, InProcessPublisher, KafkaBroker, KafkaPublisher, MessageBroker, MessagePublisher, createKafka } from '@crm/messaging';
-import { ReadStore } from '@crm/read-store';
+import { ReadStore, ReadStoreGenerations } from '@crm/read-store';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
 import { openEventStore } from './open-event-store';
-import { openReadStore } from './open-read-store';
+import { openReadStoreGenerations } from './open-read-store';
 import { TOPIC_NAMES, topicNames } from './topic-names';
 
 /** Closes the adapters last, after the apps' own shutdown hooks stopped using them. */
@@ -16,6 +16,7 @@ class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(ReadStore) private readonly readStore: ReadStore,
+    @Inject(ReadStoreGenerations) private readonly generations: ReadStoreGenerations,
     @Inject(MessagePublisher) private readonly publisher: MessagePublisher,
     @Inject(MessageBroker) private readonly broker: MessageBroker,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -24,13 +25,18 @@ class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.health.register('eventStore', async () => ({ adapter: this.config.EVENT_STORE, head: await this.eventStore.headPosition() }));
-    this.health.register('readStore', async () => ({ adapter: this.config.READ_STORE, views: await this.readStore.countViews() }));
+    this.health.register('readStore', async () => ({
+      adapter: this.config.READ_STORE,
+      generation: this.generations.active.id,
+      location: this.generations.describe(this.generations.active.id),
+      views: await this.readStore.countViews(),
+    }));
     this.logger.log(`adapters: event store ${this.config.EVENT_STORE}, read store ${this.config.READ_STORE}, transport ${this.config.TRANSPORT}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.publisher.close(), this.broker.close()]);
-    await Promise.allSettled([this.eventStore.close(), this.readStore.close()]);
+    await Promise.allSettled([this.eventStore.close(), this.generations.close()]);
     this.logger.log('adapters closed');
   }
 }
@@ -52,13 +58,15 @@ export class InfrastructureModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: TOPIC_NAMES, useValue: topicNames(config) },
         { provide: EventStore, useFactory: () => openEventStore(config) },
-        { provide: ReadStore, useFactory: () => openReadStore(config) },
+        // Every reader and writer of views follows the generation being served (blue-green rebuilds).
+        { provide: ReadStoreGenerations, useFactory: () => openReadStoreGenerations(config, { pollMs: config.GENERATION_POLL_MS }) },
+        { provide: ReadStore, useFactory: (generations: ReadStoreGenerations) => generations.readStore, inject: [ReadStoreGenerations] },
         { provide: MessagePublisher, useFactory: () => (kafka ? new KafkaPublisher(kafka) : new InProcessPublisher(bus!)) },
         { provide: MessageBroker, useFactory: () => (kafka ? new KafkaBroker(kafka) : new InProcessBroker(bus!)) },
         HealthRegistry,
         AdapterLifecycle,
       ],
-      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, MessagePublisher, MessageBroker, HealthRegistry],
+      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, ReadStoreGenerations, MessagePublisher, MessageBroker, HealthRegistry],
     };
   }
 }

@@ -11,7 +11,8 @@ import { FailedEvent, ProjectedView, customerHistory, viewRecord } from './proje
  * fixed (a new upcaster, a policy fix) a redrive folds the customer's stream again: the event
  * now folds in as a late event, and the view is exactly what it would have been had it never
  * failed. Kept as read-store documents in both modes (the Kafka DLQ topic also carries the
- * messages that could not even be parsed, which have no event in the store to redrive).
+ * messages that could not even be parsed; their events are in the store too, and the DLQ
+ * redrive of apps/platform, kafka-dead-letters.ts, folds them in through redriveEvents).
  */
 export const DEAD_LETTER_PREFIX = 'dead-letter:';
 

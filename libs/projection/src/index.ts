@@ -12,3 +12,6 @@ export * from './population/win-back.documents';
 export * from './view-writers-lease';
 export * from './what-if';
 export * from './dead-letters';
+export * from './served-projection';
+export * from './rebuild/blue-green-rebuild';
+export * from './rebuild/view-fingerprints';

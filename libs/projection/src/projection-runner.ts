@@ -35,12 +35,19 @@ export function customerEventsKnownAt(eventStore: EventStore, customerId: string
  * The stored record of a customer's view at `position`: the projection's indexes, and the
  * population segment carried over (the tier is an index too). The runner and a redrive write the same.
  */
-export function viewRecord<V>(projection: CustomerProjection<V>, customerId: string, position: number, state: V, segment: ViewSegment | undefined): ViewRecord<ProjectedView<V>> {
+export function viewRecord<V>(
+  projection: CustomerProjection<V>,
+  customerId: string,
+  position: number,
+  state: V,
+  segment: ViewSegment | undefined,
+  revision?: number,
+): ViewRecord<ProjectedView<V>> {
   return {
     customerId,
     position,
     indexes: { ...projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
-    view: { projectionVersion: projection.version, state, ...(segment ? { segment } : {}) },
+    view: { projectionVersion: projection.version, ...(revision === undefined ? {} : { revision }), state, ...(segment ? { segment } : {}) },
   };
 }
 
@@ -61,7 +68,7 @@ export interface ProjectionRunnerOptions {
    * Runs before the views are committed with the events that were folded (e.g. the
    * call-centre measures). It must be idempotent: after a crash the same events come again.
    */
-  beforeCommit?: (applied: readonly StoredInteractionEvent[], source: BatchSource) => Promise<void>;
+  beforeCommit?: (applied: readonly StoredInteractionEvent[], source: BatchSource, target: { readStore: ReadStore; projection: CustomerProjection }) => Promise<void>;
   /**
    * Where a customer's history comes from (its events up to a position) when the projection
    * re-folds it. @defaultValue the customer's stream in the runner's event store (customerHistory)
@@ -89,6 +96,14 @@ export interface ProjectionRunnerOptions {
    * @defaultValue off
    */
   owned?: { maxViews: number; otherWriters?: () => Promise<OtherWriters> };
+  /**
+   * The store and projection to fold into, asked before every batch (the generation being served,
+   * ServingGeneration.pin): when `generation` changes, the runner waits for the batches in flight,
+   * drops the views it holds and folds every later batch into the new one.
+   * @defaultValue the constructor's store and projection, always
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the runner's own view type, which the options cannot name
+  follow?: () => { generation: number; readStore: ReadStore; projection: CustomerProjection<any> };
 }
 
 /**
@@ -119,6 +134,12 @@ export interface ViewSegment {
 /** The stored view: the projection's view plus the projection version that produced it. */
 export interface ProjectedView<V = unknown> {
   projectionVersion: string;
+  /**
+   * Revision (in the customer's stream) of the last event folded. An event further on means the
+   * view misses events (another writer stored it, e.g. during a blue-green switch): the missing
+   * ones are folded first, from the stream. Absent in views stored before it was recorded.
+   */
+  revision?: number;
   state: V;
   segment?: ViewSegment;
 }
@@ -166,11 +187,15 @@ export class ProjectionRunner<V> {
   /** Owned mode: bumped whenever the views held are dropped, so a batch folded before it does not put its views back. */
   private ownedGeneration = 0;
   private otherWritersToken: number | null = null;
+  /** follow: the generation folded into, the batches in flight, a switch waiting for them. */
+  private generation: number | null = null;
+  private inFlight = 0;
+  private switching: Promise<void> | null = null;
 
   constructor(
     private readonly eventStore: EventStore,
-    private readonly readStore: ReadStore,
-    private readonly projection: CustomerProjection<V>,
+    private readStore: ReadStore,
+    private projection: CustomerProjection<V>,
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     for (const [mode, bound] of [['writeBack', options.writeBack], ['owned', options.owned]] as const) {
@@ -199,6 +224,39 @@ export class ProjectionRunner<V> {
    * `checkpoint` is null (Kafka keeps its own offsets), the checkpoint, atomically.
    */
   async applyBatch(events: readonly StoredInteractionEvent[], checkpoint?: number | null, source: BatchSource = { shard: 'log' }): Promise<BatchResult> {
+    await this.followGeneration();
+    this.inFlight++;
+    try {
+      return await this.foldAndCommit(events, checkpoint, source);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** follow: moves to the generation being served between batches (none in flight), dropping the views held. */
+  private async followGeneration(): Promise<void> {
+    const follow = this.options.follow;
+    if (!follow) return;
+    while (this.switching) await this.switching;
+    const target = follow();
+    if (target.generation === this.generation) return;
+    if (this.generation === null) {
+      ({ readStore: this.readStore, projection: this.projection } = target);
+      this.generation = target.generation;
+      return;
+    }
+    this.switching = (async () => {
+      while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      ({ readStore: this.readStore, projection: this.projection } = target);
+      this.generation = target.generation;
+      this.dropOwnedViews();
+      this.cache.clear();
+      this.dirty.clear();
+    })().finally(() => (this.switching = null));
+    await this.switching;
+  }
+
+  private async foldAndCommit(events: readonly StoredInteractionEvent[], checkpoint: number | null | undefined, source: BatchSource): Promise<BatchResult> {
     const ids = [...new Set(events.map((e) => e.customerId))];
     const owning = this.options.owned ? await this.mayHoldViews() : false;
     const generation = this.ownedGeneration;
@@ -217,7 +275,8 @@ export class ProjectionRunner<V> {
       }
       let next: ViewRecord<ProjectedView<V>>;
       try {
-        const folded = this.fold(event.customerId, current, event);
+        const base = missesEvents(current, event) ? await this.foldMissing(event.customerId, current, event) : current;
+        const folded = this.fold(event.customerId, base, event);
         next = folded instanceof Promise ? await folded : folded;
       } catch (error) {
         failed.push({ event, error: error instanceof Error ? error : new Error(String(error)) });
@@ -233,7 +292,7 @@ export class ProjectionRunner<V> {
       if (appliedOfCustomer) appliedOfCustomer.push(event);
       else appliedByCustomer.set(event.customerId, [event]);
     }
-    await this.options.beforeCommit?.(applied, source);
+    await this.options.beforeCommit?.(applied, source, { readStore: this.readStore, projection: this.projection });
     const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : (this.pendingCheckpoint ?? this.checkpoint)));
     const views = [...changed.values()];
     if (this.options.writeBack) {
@@ -369,7 +428,39 @@ export class ProjectionRunner<V> {
   }
 
   private record(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent, state: V): ViewRecord<ProjectedView<V>> {
-    return viewRecord(this.projection, customerId, event.position, state, current?.view.segment);
+    return viewRecord(this.projection, customerId, event.position, state, current?.view.segment, event.revision);
+  }
+
+  /**
+   * The view with the events of its stream it misses before `event` folded in (skipping, as any
+   * re-fold does, an event whose step throws: it was reported when it came).
+   */
+  private async foldMissing(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent): Promise<ViewRecord<ProjectedView<V>> | undefined> {
+    const from = current?.position ?? -1;
+    let view = current ? { ...current, view: structuredClone(current.view) } : undefined;
+    for (const missing of await this.historyOf(customerId, event.position - 1)()) {
+      if (missing.position <= from) continue;
+      try {
+        view = await this.fold(customerId, view, missing);
+      } catch {
+        // The step threw: the view from before it, folded again from the stream.
+        view = view ? ((await this.refoldTo(customerId, view.position)) ?? undefined) : undefined;
+      }
+    }
+    return view;
+  }
+
+  /** The view of the customer's stream up to `upTo`, folded from scratch (each event whose step throws skipped). */
+  private async refoldTo(customerId: string, upTo: number): Promise<ViewRecord<ProjectedView<V>> | null> {
+    let view: ViewRecord<ProjectedView<V>> | undefined;
+    for (const event of await this.historyOf(customerId, upTo)()) {
+      try {
+        view = await this.fold(customerId, view ? { ...view, view: structuredClone(view.view) } : undefined, event);
+      } catch {
+        // skipped, as the live fold skipped it
+      }
+    }
+    return view ?? null;
   }
 
   /** The history loader of a stored view: the customer's events up to the view's position. */
@@ -446,6 +537,14 @@ export class ProjectionRunner<V> {
 
 /** Views per read-store commit when write-back mode writes its views back. */
 const WRITE_BACK_COMMIT = 2000;
+
+/** Whether the view misses events of its stream before `event` (its revision is further on than the next). */
+function missesEvents<V>(current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent): boolean {
+  if (typeof event.revision !== 'number') return false;
+  if (!current) return event.revision > 0;
+  const revision = current.view.revision;
+  return typeof revision === 'number' && event.revision > revision + 1;
+}
 
 function diffIndexes(before: Record<string, string>, after: Record<string, string>, event: StoredInteractionEvent): IndexChange[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);

@@ -23,11 +23,18 @@ import { CustomerProjection, HistoryLoader } from './customer-projection';
  */
 export class RelationshipProjection extends CustomerProjection<CustomerView> {
   readonly name = 'customer-views';
-  readonly version: string;
 
-  constructor(readonly policy: RelationshipPolicy = DEFAULT_POLICY) {
+  constructor(private readonly ownPolicy: RelationshipPolicy = DEFAULT_POLICY) {
     super();
-    this.version = `relationship-3/policy-${policy.policyVersion}`;
+  }
+
+  /** The thresholds it folds with (ServedProjection: those of the generation being served). */
+  get policy(): RelationshipPolicy {
+    return this.ownPolicy;
+  }
+
+  get version(): string {
+    return `relationship-3/policy-${this.policy.policyVersion}`;
   }
 
   initial(customerId: string): CustomerView {

@@ -90,3 +90,50 @@ export class RedriveResponse {
   @ApiProperty({ type: [RedriveFailureResponse], description: 'Still failing (kept pending with the error)' }) failing!: RedriveFailureResponse[];
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Customers whose views were written' }) customers!: number;
 }
+
+export class RebuildVerifyResponse {
+  @ApiProperty({ type: 'boolean', nullable: true, description: 'null: skipped (the reason in lines)' }) identical!: boolean | null;
+  @ApiProperty({ type: [String], description: 'The customers and fields that differ' }) lines!: string[];
+}
+
+export class RebuildStatusResponse {
+  @ApiProperty({ example: 'rebuild-3' }) id!: string;
+  @ApiProperty({ type: 'integer', description: 'The generation it builds (served from its switch on)' }) generation!: number;
+  @ApiProperty({ type: 'integer' }) previousGeneration!: number;
+  @ApiProperty() projectionVersion!: string;
+  @ApiProperty() policyVersion!: string;
+  @ApiProperty({ enum: ['views', 'measures', 'catch-up', 'population', 'switch', 'settle', 'retire', 'done', 'cancelled', 'failed'] }) phase!: string;
+  @ApiProperty({ type: 'integer', description: 'Events folded in this phase' }) done!: number;
+  @ApiProperty({ type: 'integer', description: 'Events this phase has (catch-up: so far)' }) total!: number;
+  @ApiProperty({ type: 'integer', description: 'Events per second in this phase' }) rate!: number;
+  @ApiProperty({ type: 'integer', nullable: true }) etaSeconds!: number | null;
+  @ApiProperty({ format: 'date-time' }) startedAt!: string;
+  @ApiProperty({ type: 'string', nullable: true, format: 'date-time' }) finishedAt!: string | null;
+  @ApiProperty({ description: 'It went on from an interrupted rebuild' }) resumed!: boolean;
+  @ApiProperty() keep!: boolean;
+  @ApiProperty({ type: 'integer', description: 'The head when it started' }) head!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Views built, once done' }) views!: number | null;
+  @ApiProperty({ type: 'integer', description: 'Events whose fold threw (dead letters of the new generation)' }) skippedEvents!: number;
+  @ApiProperty({ type: 'string', nullable: true }) error!: string | null;
+  @ApiProperty({ type: () => RebuildVerifyResponse, nullable: true }) verify!: RebuildVerifyResponse | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Seconds per finished phase' }) seconds!: Record<string, number>;
+}
+
+export class RebuildListResponse {
+  @ApiProperty({ type: [RebuildStatusResponse] }) items!: RebuildStatusResponse[];
+}
+
+export class GenerationResponse {
+  @ApiProperty({ type: 'integer' }) id!: number;
+  @ApiProperty() projectionVersion!: string;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, description: 'null: the configured policy (POLICY_FILE)' }) policy!: unknown;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: 'string', nullable: true, format: 'date-time' }) servedSince!: string | null;
+  @ApiProperty({ description: 'Its keyspace or file' }) location!: string;
+}
+
+export class GenerationsResponse {
+  @ApiProperty({ type: () => GenerationResponse }) active!: GenerationResponse;
+  @ApiProperty({ type: () => GenerationResponse, nullable: true }) building!: GenerationResponse | null;
+  @ApiProperty({ type: [GenerationResponse] }) kept!: GenerationResponse[];
+}

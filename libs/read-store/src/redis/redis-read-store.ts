@@ -54,7 +54,8 @@ export class RedisReadStore extends ReadStore {
   private closed = false;
 
   private constructor(
-    private readonly client: Redis,
+    /** The connection (shared by the stores of several generations, see openReadStoreGenerations). */
+    readonly client: Redis,
     private readonly keys: RedisReadStoreKeys,
     private readonly ownsClient: boolean,
   ) {
