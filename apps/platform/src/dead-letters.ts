@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
 import { openEventStore, openReadStore, topicNames } from '@crm/infrastructure';
-import { KafkaBroker, KafkaPublisher, createKafka } from '@crm/messaging';
+import { KafkaBroker, KafkaPublisher, MessagePublisher, createKafka } from '@crm/messaging';
 import { createCustomerProjection, listDeadLetters, redriveDeadLetters } from '@crm/projection';
 import { KafkaDeadLetter, listKafkaDeadLetters, redriveKafkaDeadLetters } from './kafka-dead-letters';
 
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
             console.log(`redriven ${result.redriven.length} DLQ entr${result.redriven.length === 1 ? 'y' : 'ies'} (${result.customers} customer(s) folded again, ${result.published} view(s) published to ${topics.customerViews}); still pending ${result.failing.length}`);
             for (const id of result.redriven) console.log(`  redriven ${id}`);
             for (const f of result.failing) console.log(`  pending  ${f.id}: ${f.error}`);
+            for (const id of result.alreadyRedriven) console.log(`  already  ${id}: redriven before, nothing done`);
             for (const id of result.unknown) console.log(`  unknown  ${id}: not in ${topics.interactionsDlq}`);
             if (result.failing.length > 0 || result.unknown.length > 0) process.exitCode = 2;
           });
@@ -81,7 +82,7 @@ function describeEntry(e: KafkaDeadLetter): string {
 }
 
 /** The DLQ topic is Kafka's: a clear error in the embedded mode, whose dead letters are all in the read store. */
-async function withKafka(config: Config, work: (kafka: { broker: KafkaBroker; publisher: KafkaPublisher; topics: ReturnType<typeof topicNames> }) => Promise<void>): Promise<void> {
+async function withKafka(config: Config, work: (kafka: { broker: KafkaBroker; publisher: MessagePublisher; topics: ReturnType<typeof topicNames> }) => Promise<void>): Promise<void> {
   if (config.TRANSPORT !== 'kafka' || !config.KAFKA_BROKERS) {
     throw new Error(
       `--kafka needs TRANSPORT=kafka and KAFKA_BROKERS (this is TRANSPORT=${config.TRANSPORT}: there is no DLQ topic, every dead letter is in the read store; use the command without --kafka)`,
@@ -89,12 +90,27 @@ async function withKafka(config: Config, work: (kafka: { broker: KafkaBroker; pu
   }
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dead-letters` });
   const broker = new KafkaBroker(kafka);
-  const publisher = new KafkaPublisher(kafka);
+  const publisher = new LazyPublisher(() => new KafkaPublisher(kafka));
   try {
     await work({ broker, publisher, topics: topicNames(config) });
   } finally {
     await publisher.close();
     await broker.close();
+  }
+}
+
+/** Made on first use (a list publishes nothing): kafkajs warns about every producer it creates. */
+class LazyPublisher extends MessagePublisher {
+  private publisher: MessagePublisher | null = null;
+  constructor(private readonly create: () => MessagePublisher) {
+    super();
+  }
+  publish(topic: string, messages: Parameters<MessagePublisher['publish']>[1]): Promise<void> {
+    this.publisher ??= this.create();
+    return this.publisher.publish(topic, messages);
+  }
+  async close(): Promise<void> {
+    await this.publisher?.close();
   }
 }
 

@@ -145,6 +145,7 @@ describe('Kafka DLQ redrive on a real broker', () => {
       redriven: [],
       failing: [],
       unknown: [`${names.interactionsDlq}:0:999999`],
+      alreadyRedriven: [tooBig.id],
       customers: 0,
       published: 0,
     });

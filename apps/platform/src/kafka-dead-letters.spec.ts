@@ -125,7 +125,7 @@ describe('Kafka DLQ redrive (in-process bus)', () => {
       expect((await listDeadLetters(live)).map((l) => [l.eventId, l.status])).toEqual([[low.eventId, 'redriven']]);
       expect(JSON.parse(viewsOf(failing).at(-1)!.value!)).toMatchObject({ customerId: failing, position: stored.find((e) => e.eventId === low.eventId)!.position });
       expect((await listKafkaDeadLetters(broker, live, names.interactionsDlq)).map((e) => e.status)).toEqual(['redriven', 'redriven']);
-      await expect(redriveKafkaDeadLetters(deps(fixed))).resolves.toEqual({ redriven: [], failing: [], unknown: [], customers: 0, published: 0 });
+      await expect(redriveKafkaDeadLetters(deps(fixed))).resolves.toEqual({ redriven: [], failing: [], unknown: [], alreadyRedriven: [], customers: 0, published: 0 });
     } finally {
       await live.close();
       await clean.close();

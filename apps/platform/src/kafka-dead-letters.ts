@@ -126,6 +126,8 @@ export interface KafkaRedriveResult {
   failing: { id: string; error: string }[];
   /** Ids asked for that are not in the topic (or no longer retained). */
   unknown: string[];
+  /** Ids asked for that were redriven before (nothing done again). */
+  alreadyRedriven: string[];
   /** Customers whose view was folded again, and views published to the views topic. */
   customers: number;
   published: number;
@@ -154,7 +156,14 @@ export async function redriveKafkaDeadLetters(deps: KafkaRedriveDeps, { ids, lim
   const wanted = ids === undefined ? null : new Set(ids);
   const known = new Set(all.map((e) => e.entry.id));
   const pending = all.filter((e) => e.entry.status === 'pending' && (wanted === null || wanted.has(e.entry.id)));
-  const result: KafkaRedriveResult = { redriven: [], failing: [], unknown: ids?.filter((id) => !known.has(id)) ?? [], customers: 0, published: 0 };
+  const result: KafkaRedriveResult = {
+    redriven: [],
+    failing: [],
+    unknown: ids?.filter((id) => !known.has(id)) ?? [],
+    alreadyRedriven: wanted === null ? [] : all.filter((e) => e.entry.status === 'redriven' && wanted.has(e.entry.id)).map((e) => e.entry.id),
+    customers: 0,
+    published: 0,
+  };
   if (pending.length === 0) return result;
 
   const errors = new Map<string, string>();
