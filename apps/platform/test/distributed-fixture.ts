@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, loadConfig } from '@crm/config';
 import { InteractionEvent, sampleEvent } from '@crm/contracts';
 import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
-import { ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projection';
+import { CustomerProjection, ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projection';
 import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
 import { createServiceApp, topicNames } from '@crm/infrastructure';
 import { IngestModule } from '@crm/ingest-api';
@@ -52,14 +52,14 @@ export function trafficOf(count: number, customers: number, seed = 1): Interacti
 }
 
 
-/** The views a clean replay of the whole store gives, by customer id. */
-export async function cleanReplay(dataDir: string): Promise<Map<string, { position: number; view: ProjectedView }>> {
+/** The views a clean replay of the whole store gives (under the default policy, or `projection`'s), by customer id. */
+export async function cleanReplay(dataDir: string, projection: CustomerProjection = createCustomerProjection()): Promise<Map<string, { position: number; view: ProjectedView }>> {
   const store = SqliteEventStore.open({ dataDir });
   const readStore = SqliteReadStore.open({ filename: ':memory:' });
   try {
     const events = [];
     for await (const e of store.readAll()) events.push(toStoredInteractionEvent(e));
-    await new ProjectionRunner(store, readStore, createCustomerProjection()).applyBatch(events);
+    await new ProjectionRunner(store, readStore, projection).applyBatch(events);
     const views = new Map<string, { position: number; view: ProjectedView }>();
     for await (const record of readStore.scanViews<ProjectedView>()) views.set(record.customerId, { position: record.position, view: record.view });
     return views;
