@@ -82,7 +82,7 @@ describe('blue-green rebuild in distributed mode (Redis keyspaces, a projector i
       expect(await base.countViews()).toBe(0);
       expect(withoutSegments(await viewsIn(served))).toEqual(withoutSegments(await cleanReplay(deployment.dir.path, new RelationshipProjection(candidate))));
       // The projector process moved too: its health names generation 1.
-      const projectorHealth = await fetch(`http://127.0.0.1:${await running[1].ready}/health`).then((r) => r.json());
+      const projectorHealth = await fetch(`http://127.0.0.1:${await running[1].ready}/health`).then((r) => r.json() as Promise<{ checks: Record<string, unknown> }>);
       expect(projectorHealth.checks.readStore).toMatchObject({ generation: 1 });
     } finally {
       await query.close();

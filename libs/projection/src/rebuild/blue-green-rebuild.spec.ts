@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { SqliteEventStore, appendByCustomer, toStoredInteractionEvent } from '@crm/event-store';
 import { DEFAULT_POLICY } from '@crm/domain';
 import type { CustomerView } from '@crm/domain';
-import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
+import { CUSTOMER_STREAM_PREFIX, StoredInteractionEvent } from '@crm/contracts';
 import { GenerationLocations, ReadStore, ReadStoreGenerations, SqliteReadStore } from '@crm/read-store';
 import { generateHistory } from '@crm/simulation';
 import { tempDir } from '@crm/testing';
@@ -59,7 +59,7 @@ describe('runBlueGreenRebuild', () => {
 
   it('builds generation 1, switches to it and drops generation 0; the views equal a live fold', async () => {
     const live = new ProjectionRunner(eventStore, generations.readStore, serving.projection);
-    const events = [];
+    const events: StoredInteractionEvent[] = [];
     for await (const r of eventStore.readAll({ streamPrefix: CUSTOMER_STREAM_PREFIX })) events.push(toStoredInteractionEvent(r));
     await live.applyBatch(events);
     const before = await viewsOf(generations.readStore);
@@ -106,7 +106,7 @@ describe('ProjectionRunner: a view that misses events of its stream', () => {
     const eventStore = SqliteEventStore.open({ dataDir: dir.path });
     try {
       await appendByCustomer(eventStore, [...generateHistory({ customers: 3, days: 60, seed: 2 })]);
-      const events = [];
+      const events: StoredInteractionEvent[] = [];
       for await (const r of eventStore.readAll({ streamPrefix: CUSTOMER_STREAM_PREFIX })) events.push(toStoredInteractionEvent(r));
       const projection = new RelationshipProjection();
       const clean = SqliteReadStore.open({ filename: ':memory:' });
