@@ -15,8 +15,24 @@ export const EVENT_TYPES = [
   'ReferralMade',
   'CompetitorOfferDeclined',
   'RelationshipEnded',
+  'CustomersMerged',
 ] as const;
 export type InteractionEventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Bookkeeping events: published and stored like the others, but they are not a contact with the
+ * customer and change no measure of any view. `CustomersMerged` says that two customer ids are
+ * one customer (an identity merge): the projection folds the merged id's stream into the
+ * survivor's view, the ingest routes later events of the merged id to the survivor.
+ */
+export const BOOKKEEPING_EVENT_TYPES = ['CustomersMerged'] as const;
+export type BookkeepingEventType = (typeof BOOKKEEPING_EVENT_TYPES)[number];
+
+/** The event types that are interactions with the customer: what the domain folds and counts. */
+export const INTERACTION_EVENT_TYPES = EVENT_TYPES.filter(
+  (type): type is Exclude<InteractionEventType, BookkeepingEventType> => !(BOOKKEEPING_EVENT_TYPES as readonly string[]).includes(type),
+);
+export type CustomerInteractionType = Exclude<InteractionEventType, BookkeepingEventType>;
 
 export const CONTACT_CHANNELS = ['phone', 'email', 'chat', 'web', 'sms', 'social', 'in_person'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
@@ -127,6 +143,17 @@ export interface RelationshipEndedData {
   note?: string;
 }
 
+/**
+ * Identity merge. The envelope's `customerId` is the SURVIVING customer; `mergedCustomerId` (never
+ * equal to it) is the id that ceases to exist as a customer of its own: its history belongs to the
+ * survivor from now on, and events published later under it are stored as the survivor's.
+ */
+export interface CustomersMergedData {
+  mergedCustomerId: string;
+  /** Why the two ids were found to be one customer (duplicate registration, household, …). */
+  reason?: string;
+}
+
 export interface EventDataByType {
   CustomerRegistered: CustomerRegisteredData;
   ContactLogged: ContactLoggedData;
@@ -138,6 +165,7 @@ export interface EventDataByType {
   ReferralMade: ReferralMadeData;
   CompetitorOfferDeclined: CompetitorOfferDeclinedData;
   RelationshipEnded: RelationshipEndedData;
+  CustomersMerged: CustomersMergedData;
 }
 
 /** What a publisher sends (docs/relationship-model.md §1). */
@@ -169,6 +197,9 @@ export type StoredInteractionEvent = InteractionEvent & {
 
 export const streamIdFor = (customerId: string): string => `customer-${customerId}`;
 export const CUSTOMER_STREAM_PREFIX = 'customer-';
+
+export const isBookkeepingEventType = (value: unknown): value is BookkeepingEventType =>
+  typeof value === 'string' && (BOOKKEEPING_EVENT_TYPES as readonly string[]).includes(value);
 
 export const isInteractionEventType = (value: unknown): value is InteractionEventType =>
   typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);

@@ -25,6 +25,7 @@ export const SAMPLE_DATA: { readonly [T in InteractionEventType]: Readonly<Event
   ReferralMade: { referredCustomerId: 'C-200117' },
   CompetitorOfferDeclined: { competitor: 'RivalTel', offerSummary: '20% off for 12 months' },
   RelationshipEnded: { reason: 'competitor', note: 'Moved to RivalTel' },
+  CustomersMerged: { mergedCustomerId: 'C-553311', reason: 'duplicate registration (same e-mail)' },
 });
 
 /** One fixed eventId per type, so two samples of different types never collide. */
@@ -39,6 +40,7 @@ const SAMPLE_EVENT_NUMBER: { readonly [T in InteractionEventType]: number } = {
   ReferralMade: 8,
   CompetitorOfferDeclined: 9,
   RelationshipEnded: 10,
+  CustomersMerged: 11,
 };
 
 /** A deterministic version-4-shaped UUID for sequence number `n` (0 ≤ n < 2^48). */

@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '@crm/contracts';
 import { DEAD_LETTER_HEADERS, INTERACTION_HEADERS, TOPICS } from '../src/messaging.port';
 import { ParsedAsyncApi, TopicContract, messageChecker, parseAsyncApi, schemaCompiler } from './asyncapi-document';
 
@@ -40,6 +41,11 @@ describe('infra/asyncapi.yaml', () => {
   it('requires the headers the relay sets and the projector checks, and the dead-letter headers', () => {
     expect([...(topic(TOPICS.interactions).headers as { required: string[] }).required].sort()).toEqual(Object.values(INTERACTION_HEADERS).sort());
     expect((topic(TOPICS.interactionsDlq).headers as { required: string[] }).required).toEqual(expect.arrayContaining(Object.values(DEAD_LETTER_HEADERS)));
+  });
+
+  it('names exactly the event types of the contracts (EventType), CustomersMerged included', () => {
+    const interactions = topic(TOPICS.interactions).payload as { properties: { type: { enum?: string[] } } };
+    expect(interactions.properties.type.enum).toEqual([...EVENT_TYPES]);
   });
 
   it('has schemas ajv compiles in strict mode', () => {

@@ -4,6 +4,7 @@ import { ComplaintFiledDataDto } from './complaint-filed-data.dto';
 import { ComplaintResolvedDataDto } from './complaint-resolved-data.dto';
 import { ContactLoggedDataDto } from './contact-logged-data.dto';
 import { CustomerRegisteredDataDto } from './customer-registered-data.dto';
+import { CustomersMergedDataDto } from './customers-merged-data.dto';
 import { PurchaseMadeDataDto } from './purchase-made-data.dto';
 import { PurchaseRefundedDataDto } from './purchase-refunded-data.dto';
 import { ReferralMadeDataDto } from './referral-made-data.dto';
@@ -27,6 +28,7 @@ export const DATA_DTO_BY_TYPE: Readonly<Record<InteractionEventType, DataDtoClas
   ReferralMade: ReferralMadeDataDto,
   CompetitorOfferDeclined: CompetitorOfferDeclinedDataDto,
   RelationshipEnded: RelationshipEndedDataDto,
+  CustomersMerged: CustomersMergedDataDto,
 });
 
 // A Map lookup is a hash probe; `DATA_DTO_BY_TYPE[type]` for an arbitrary string could hit

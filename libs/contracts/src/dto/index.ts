@@ -10,6 +10,7 @@ export * from './satisfaction-rated-data.dto';
 export * from './referral-made-data.dto';
 export * from './competitor-offer-declined-data.dto';
 export * from './relationship-ended-data.dto';
+export * from './customers-merged-data.dto';
 export * from './event-data-dto.registry';
 export * from './interaction-event.dto';
 export * from './interaction-event-variants.dto';

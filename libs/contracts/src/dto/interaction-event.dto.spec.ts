@@ -76,7 +76,7 @@ describe('the DTOs generate the OpenAPI document', () => {
       const document = SwaggerModule.createDocument(app, new DocumentBuilder().build());
       const schemas = document.components?.schemas as Record<string, { required?: string[]; properties: Record<string, Record<string, unknown>> }>;
       expect(schemas.InteractionEventDto.required).toEqual(['eventId', 'type', 'customerId', 'occurredAt', 'source', 'data']);
-      expect(schemas.InteractionEventDto.properties.data.oneOf).toHaveLength(10);
+      expect(schemas.InteractionEventDto.properties.data.oneOf).toHaveLength(EVENT_TYPES.length);
       expect(schemas.InteractionEventDto.properties.customerId).toMatchObject({ pattern: '^[A-Za-z0-9._:-]+$', maxLength: 128 });
       expect(schemas.PurchaseMadeDataDto.required).toEqual(['orderId', 'amount', 'currency', 'productCategory', 'productId', 'quantity']);
       expect(schemas.PurchaseMadeDataDto.properties.amount).toMatchObject({ type: 'integer', minimum: 0 });

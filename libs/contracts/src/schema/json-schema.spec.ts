@@ -151,6 +151,13 @@ const DATA_VARIANTS: { [T in InteractionEventType]: { valid: Mutation[]; invalid
     valid: [removeData('note'), setData('reason', 'lost_eligibility')],
     invalid: [removeData('reason'), setData('reason', 'moved'), setData('note', ''), setData('note', 'n'.repeat(2001))],
   },
+  CustomersMerged: {
+    valid: [removeData('reason'), setData('mergedCustomerId', 'tenant:eu.C_9-9'), setData('reason', 'r'.repeat(2000))],
+    invalid: [
+      removeData('mergedCustomerId'), setData('mergedCustomerId', ''), setData('mergedCustomerId', 'C 1'), setData('mergedCustomerId', 'c'.repeat(129)),
+      setData('mergedCustomerId', 7), setData('mergedCustomerId', null), setData('reason', ''), setData('reason', ' '), setData('reason', 'r'.repeat(2001)),
+    ],
+  },
 };
 
 const SCORE_ON_7_POINT: Mutation = { label: 'score 7 on a 7-point scale', apply: (e) => Object.assign(e.data, { score: 7, scale: 7 }) };
@@ -192,6 +199,37 @@ describe('JSON Schemas', () => {
     const data = (jsonSchemaFor('PurchaseRefunded').properties as { data: { properties: { [k: string]: JsonSchema } } }).data.properties;
     expect(data.amount).toEqual({ type: 'integer', exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER });
     expect(data.currency.enum).toEqual(expect.arrayContaining(['EUR', 'USD', 'JPY']));
+  });
+});
+
+describe('CustomersMerged: the rule the schema cannot express (mergedCustomerId ≠ customerId)', () => {
+  const selfMerge = () => {
+    const event = sample('CustomersMerged');
+    event.data.mergedCustomerId = event.customerId;
+    return event;
+  };
+
+  it('is named in the served schema ($comment) and checked by both validators alike', () => {
+    const data = (jsonSchemaFor('CustomersMerged').properties as { data: JsonSchema }).data;
+    expect(data.$comment).toMatch(/mergedCustomerId must differ from the envelope customerId/);
+    const http = validateInteractionEvent(selfMerge());
+    const edge = validateWithJsonSchema(selfMerge());
+    expect(http.ok).toBe(false);
+    expect(violatedPaths(http)).toEqual(['data.mergedCustomerId']);
+    expect(edge).toEqual(http);
+  });
+
+  it('is reported beside the other violations, and not for a wrong type (one message per fault)', () => {
+    const event = selfMerge();
+    event.source = '';
+    event.data.reason = '';
+    expect(violatedPaths(validateInteractionEvent(event))).toEqual(['data.mergedCustomerId', 'data.reason', 'source']);
+    expect(violatedPaths(validateWithJsonSchema(event))).toEqual(['data.mergedCustomerId', 'data.reason', 'source']);
+    const wrongType = selfMerge();
+    wrongType.customerId = 7;
+    wrongType.data.mergedCustomerId = 7;
+    expect(violatedPaths(validateInteractionEvent(wrongType))).toEqual(['customerId', 'data.mergedCustomerId']);
+    expect(violatedPaths(validateWithJsonSchema(wrongType))).toEqual(['customerId', 'data.mergedCustomerId']);
   });
 });
 

@@ -44,6 +44,7 @@ const OPTIONAL_DATA_FIELDS: { [T in InteractionEventType]: string[] } = {
   ReferralMade: ['referredCustomerId'],
   CompetitorOfferDeclined: [],
   RelationshipEnded: ['note'],
+  CustomersMerged: ['reason'],
 };
 
 const paths = (result: ValidationResult) => violationsOf(result).map((violation) => violation.path);
@@ -348,6 +349,10 @@ describe('validateInteractionEvent: data violations', () => {
     ['ReferralMade', 'referredCustomerId', 'C 1', 'referredCustomerId may contain only letters, digits and . _ : -'],
     ['CompetitorOfferDeclined', 'competitor', '\t', 'competitor must not be blank'],
     ['RelationshipEnded', 'reason', 'bored', 'reason must be one of the following values: deliberate, unintentional, competitor, price, lost_eligibility'],
+    ['CustomersMerged', 'mergedCustomerId', 'C 1', 'mergedCustomerId may contain only letters, digits and . _ : -'],
+    ['CustomersMerged', 'mergedCustomerId', 'c'.repeat(129), 'mergedCustomerId must be 1 to 128 characters long'],
+    ['CustomersMerged', 'mergedCustomerId', 'C-102938', 'mergedCustomerId must differ from customerId (the surviving customer)'],
+    ['CustomersMerged', 'reason', 'r'.repeat(2001), 'reason must be 1 to 2000 characters long'],
   ] as const)('%s: rejects data.%s = %j', (type, field, value, message) => {
     const result = validateInteractionEvent(raw(type, (event) => (event.data[field] = value)));
     expect(paths(result)).toEqual([`data.${field}`]);

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_BATCH_EVENTS, InteractionEventDto } from '../dto/interactio
 import { InteractionEvent, InteractionEventType, isInteractionEventType } from '../event-types';
 import { upcast } from '../versioning/upcast';
 import { DATA_FIELDS, ENVELOPE_FIELDS, PlainObject, contractCopy, isRecord } from './contract-copy';
+import { crossFieldViolations, withViolations } from './cross-field';
 import { MAX_JSON_DEPTH, pathBeyondDepth, tooDeepMessage } from './json-depth';
 import { Violation, flattenValidationErrors, prefixViolations } from './violation';
 
@@ -74,7 +75,10 @@ export function validateInteractionEvent(raw: unknown): ValidationResult {
   if (tooDeep !== undefined) return { ok: false, violations: [{ path: tooDeep, messages: [tooDeepMessage(MAX_JSON_DEPTH)] }] };
   const event = upcast(raw) as PlainObject;
   const instance = plainToInstance(InteractionEventDto, event);
-  const violations = [...droppedKeyViolations(event, instance), ...flattenValidationErrors(validateSync(instance, CONTRACT_VALIDATOR_OPTIONS))];
+  const violations = withViolations(
+    [...droppedKeyViolations(event, instance), ...flattenValidationErrors(validateSync(instance, CONTRACT_VALIDATOR_OPTIONS))],
+    crossFieldViolations(event),
+  );
   const type = event.type;
   const unknownType = typeof type === 'string' && !isInteractionEventType(type) ? type : undefined;
   if (violations.length > 0) return unknownType === undefined ? { ok: false, violations } : { ok: false, violations, unknownType };

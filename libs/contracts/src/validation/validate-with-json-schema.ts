@@ -6,6 +6,7 @@ import { JsonSchema, jsonSchemaFor } from '../schema/json-schema';
 import { CURRENT_SCHEMA_VERSIONS, DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
 import { upcast } from '../versioning/upcast';
 import { PlainObject, contractCopy, isRecord } from './contract-copy';
+import { crossFieldViolations, withViolations } from './cross-field';
 import { MAX_JSON_DEPTH, pathBeyondDepth, tooDeepMessage } from './json-depth';
 import type { ValidationResult } from './validate-interaction-event';
 import { Violation } from './violation';
@@ -156,9 +157,11 @@ export function validateWithJsonSchema(raw: unknown): ValidationResult {
   const type = event.type;
   const known = isInteractionEventType(type);
   const validate = known ? schemas.byType.get(type)! : schemas.unknownType;
-  if (validate(event) && known) return { ok: true, event: contractCopy(event, type) };
+  const schemaValid = validate(event);
+  const crossField = crossFieldViolations(event);
+  if (schemaValid && known && crossField.length === 0) return { ok: true, event: contractCopy(event, type) };
   const refused = tooDeep(raw);
   if (refused !== undefined) return refused;
-  const violations = violationsOf(validate.errors ?? []);
+  const violations = withViolations(schemaValid ? [] : violationsOf(validate.errors ?? []), crossField);
   return typeof type === 'string' && !known ? { ok: false, violations, unknownType: type } : { ok: false, violations };
 }

@@ -15,6 +15,7 @@ export const CURRENT_SCHEMA_VERSIONS: Readonly<Record<InteractionEventType, numb
   ReferralMade: 1,
   CompetitorOfferDeclined: 1,
   RelationshipEnded: 1,
+  CustomersMerged: 1,
 });
 
 /** `schemaVersion` is optional on the wire and means 1 when absent (docs/relationship-model.md §1). */
