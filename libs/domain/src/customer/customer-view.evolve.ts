@@ -11,7 +11,7 @@
 import { RATING_CONTEXTS, StoredInteractionEvent } from '@crm/contracts';
 import { CustomerMismatchError, HistoryRequiredError, InvalidEventError } from '../domain.errors';
 import type { RelationshipPolicy } from '../policy';
-import { EventFact, compareFacts, fromLegacyFact, isLegacyLog, toFact } from '../fold/event-fact';
+import { EventFact, compareFacts, fromLegacyFact, isFoldedEvent, isLegacyLog, toFact } from '../fold/event-fact';
 import { OrderHistory, followUpNeedsHistory, refundNeedsHistory } from '../fold/event-tallies';
 import { step } from '../fold/fold-step';
 import { advance } from '../time-rules/wakes';
@@ -26,8 +26,12 @@ import { copyOwn } from './own-keys';
  */
 export type EventHistory = () => Iterable<StoredInteractionEvent>;
 
-/** What `tryEvolveInPlace` did: applied, already applied (nothing changed), or nothing yet because it needs the history. */
-export type EvolveOutcome = 'applied' | 'already-applied' | 'needs-history';
+/**
+ * What `tryEvolveInPlace` did: applied, already applied (nothing changed), nothing yet because it
+ * needs the history, or passed by (nothing changed): a bookkeeping event (CustomersMerged), which
+ * the fold never applies (isFoldedEvent).
+ */
+export type EvolveOutcome = 'applied' | 'already-applied' | 'needs-history' | 'not-folded';
 
 /** A view stored before the fold state (it carried every fact in `log`): its log is its history. */
 type StoredView = CustomerView & { log?: EventFact[] };
@@ -153,6 +157,7 @@ function historyFacts(customerId: string, events: Iterable<StoredInteractionEven
   const byId = new Map<string, EventFact>();
   for (const event of events) {
     if (event.customerId !== customerId) throw new CustomerMismatchError(customerId, event.customerId, event.eventId);
+    if (!isFoldedEvent(event)) continue;
     let fact: EventFact;
     try {
       fact = toFact(event);
@@ -194,6 +199,7 @@ function replaceWith(view: CustomerView, next: CustomerView): void {
  */
 export function tryEvolveInPlace(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy): EvolveOutcome {
   checkCustomer(view, event);
+  if (!isFoldedEvent(event)) return 'not-folded';
   const fact = toFact(event);
   const legacy = legacyFacts(view);
   if (legacy !== null) {
@@ -329,6 +335,7 @@ export function cloneView(view: CustomerView): CustomerView {
  */
 export function evolve(view: CustomerView, event: StoredInteractionEvent, policy: RelationshipPolicy, history?: EventHistory): CustomerView {
   checkCustomer(view, event);
+  if (!isFoldedEvent(event)) return view;
   const legacy = legacyFacts(view) !== null;
   if (!legacy && view.eventCount > 0 && !needsRefold(view, policy)) {
     const fact = toFact(event);

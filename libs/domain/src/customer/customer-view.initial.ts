@@ -1,4 +1,4 @@
-import { EVENT_TYPES, InteractionEventType, RATING_CONTEXTS, RatingContext } from '@crm/contracts';
+import { CustomerInteractionType, INTERACTION_EVENT_TYPES, RATING_CONTEXTS, RatingContext } from '@crm/contracts';
 import type { RelationshipPolicy } from '../policy';
 import type { ContextSatisfaction, CustomerView, LoyalTrait } from './customer-view.types';
 
@@ -17,8 +17,9 @@ const unrated = (): ContextSatisfaction => ({ ratings: 0, average: null });
 export function initialView(customerId: string, policy: RelationshipPolicy): CustomerView {
   const { priorPositive, priorNegative } = policy.trust.score;
   const prior = Math.round((100 * priorPositive) / (priorPositive + priorNegative));
-  const eventCounts = {} as Record<InteractionEventType, number>;
-  for (const type of EVENT_TYPES) eventCounts[type] = 0;
+  // The interaction types only: a bookkeeping event (CustomersMerged) is never folded, so never counted.
+  const eventCounts = {} as Record<CustomerInteractionType, number>;
+  for (const type of INTERACTION_EVENT_TYPES) eventCounts[type] = 0;
   return {
     customerId,
     policyVersion: policy.policyVersion,

@@ -4,7 +4,7 @@
  * and null only, so a read store can keep it as a document. The fold's own bookkeeping (`state`)
  * is typed in ../fold/fold-state.types.ts; the history is the customer's stream in the event store.
  */
-import type { ChurnReason, ComplaintCategory, ComplaintSeverity, InteractionEventType, RatingContext, RatingScale } from '@crm/contracts';
+import type { ChurnReason, ComplaintCategory, ComplaintSeverity, CustomerInteractionType, RatingContext, RatingScale } from '@crm/contracts';
 import type { CustomerViewState } from '../fold/fold-state.types';
 import type { LifecycleStage, LoyaltyFormationStage, TrustStage } from '../policy';
 
@@ -153,7 +153,8 @@ export interface CustomerView {
   /** Highest global position among applied events (-1 when none). */
   position: number;
   eventCount: number;
-  eventCounts: Record<InteractionEventType, number>;
+  /** Per interaction type (not the bookkeeping CustomersMerged, which the fold never applies). */
+  eventCounts: Record<CustomerInteractionType, number>;
   acquisitionChannel: string | null;
   /** The currency of the first purchase; money in other currencies goes to foreignCurrencies. */
   currency: string | null;

@@ -7,6 +7,7 @@ import type {
   RatingScale,
   StoredInteractionEvent,
 } from '@crm/contracts';
+import { isBookkeepingEventType } from '@crm/contracts';
 import { InvalidEventError } from '../domain.errors';
 
 export const DAY_MS = 86_400_000;
@@ -146,12 +147,23 @@ export function toFact(event: StoredInteractionEvent): EventFact {
       return { eventId, occurredAtMs, occurredAt, position, type: e.type, competitor: e.data.competitor };
     case 'RelationshipEnded':
       return { eventId, occurredAtMs, occurredAt, position, type: e.type, reason: e.data.reason };
+    case 'CustomersMerged':
+      // Bookkeeping, no fact: the fold's entry points pass it by (isFoldedEvent) before this.
+      throw new InvalidEventError(e.eventId, 'CustomersMerged is a bookkeeping event: it is not folded into a view');
     default: {
       const unhandled: never = e;
       throw new InvalidEventError((unhandled as { eventId: string }).eventId, 'unknown event type');
     }
   }
 }
+
+/**
+ * Whether the fold applies `event` at all. A bookkeeping event (CustomersMerged: two ids are one
+ * customer) changes no measure of the view: the projection folds the merged customer's events
+ * into the survivor's view itself; here such an event is passed by, so a history that holds one
+ * folds exactly as the same history without it (positions, counts and clocks included).
+ */
+export const isFoldedEvent = (event: { type: string }): boolean => !isBookkeepingEventType(event.type);
 
 /** The order of application: occurredAt, then global position, then eventId. */
 export function compareFacts(a: EventFact, b: EventFact): number {

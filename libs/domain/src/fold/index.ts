@@ -1,4 +1,4 @@
 export type { CustomerViewState } from './fold-state.types';
-export { EventFact, EventFactType, compareFacts, toFact } from './event-fact';
+export { EventFact, EventFactType, compareFacts, isFoldedEvent, toFact } from './event-fact';
 export { PUBLISHED_HISTORY_MIN_ENTRIES } from './published-history';
 export { foldHorizonMs } from './horizon';

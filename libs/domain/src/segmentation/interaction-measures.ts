@@ -379,6 +379,10 @@ function evolveOne(state: InteractionMeasuresState, event: StoredInteractionEven
     case 'CompetitorOfferDeclined':
     case 'RelationshipEnded':
       return state;
+    case 'CustomersMerged':
+      // An identity merge is bookkeeping: no contact, no complaint. The merged customer's own
+      // events were counted under their agents and teams when they happened.
+      return state;
     default: {
       const unhandled: never = event;
       throw new Error(`unknown event type ${String((unhandled as { type: unknown }).type)}`);

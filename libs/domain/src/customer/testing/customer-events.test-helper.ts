@@ -105,6 +105,10 @@ export class CustomerEvents {
   ended(at: string, reason: ChurnReason): StoredInteractionEvent {
     return this.event('RelationshipEnded', at, { reason });
   }
+  /** An identity merge: `mergedCustomerId` merged into this (the surviving) customer. */
+  merged(at: string, mergedCustomerId: string): StoredInteractionEvent {
+    return this.event('CustomersMerged', at, { mergedCustomerId, reason: 'duplicate registration' });
+  }
 }
 
 /**
