@@ -24,6 +24,7 @@ import {
 import type { ExpectedRevision } from '@crm/event-store';
 import { ApiProblemResponse, JSON_MEDIA_TYPES, ProblemException, validationProblem } from '@crm/infrastructure';
 import { RecordInteractionsCommand, RecordOutcome } from '../commands/record-interactions.command';
+import { CustomerMergeRefusedError } from '../merges/customer-merge-refused.error';
 import { BatchResultResponse, StoredEventResponse } from './events.response';
 
 const EXPECTED_REVISION_WORDS = ['any', 'no_stream', 'stream_exists'] as const;
@@ -65,7 +66,10 @@ export class EventsController {
   @ApiAcceptedResponse({ type: StoredEventResponse, description: 'Stored: stream revision and global position' })
   @ApiOkResponse({ type: StoredEventResponse, description: 'A retry of a stored eventId: the original position, nothing stored again' })
   @ApiProblemResponse(400, 'Invalid: every violated field named (an unknown type lists the supported ones)')
-  @ApiProblemResponse(409, 'expectedRevision did not match (currentRevision given), or the eventId belongs to another customer')
+  @ApiProblemResponse(
+    409,
+    'expectedRevision did not match (currentRevision given), the eventId belongs to another customer, or (type customer-merged) a CustomersMerged the registry refuses: mergedCustomerId already merged, the survivor merged into mergedCustomerId (a cycle) or into another customer (currentSurvivorCustomerId given), or the eventId names another merge',
+  )
   @ApiProblemResponse(503, 'The event store is unavailable: retry with the same eventId')
   async publish(
     @Req() request: Request,
@@ -79,7 +83,7 @@ export class EventsController {
     if (!result.ok) {
       throw validationProblem(result.violations, result.unknownType !== undefined ? { supportedTypes: [...EVENT_TYPES] } : {});
     }
-    const [outcome] = await this.commandBus.execute(new RecordInteractionsCommand([result.event], expectedRevision));
+    const [outcome] = await this.execute(new RecordInteractionsCommand([result.event], expectedRevision), false);
     if (outcome.status === 'duplicate') response.status(200);
     return outcome;
   }
@@ -98,6 +102,7 @@ export class EventsController {
   @ApiResponse({ status: 207, type: BatchResultResponse, description: 'Some customers stored, some not: see each result' })
   @ApiProblemResponse(400, 'Invalid: nothing stored; the violated fields named as events[i].path (the first 100; violationCount counts them all)')
   @ApiProblemResponse(413, 'More events than BATCH_MAX_EVENTS (maxEvents given), or body over BODY_LIMIT')
+  @ApiProblemResponse(409, 'customer-merged: a CustomersMerged of the batch the registry refuses (every one listed in conflicts, as events[i]); nothing stored')
   async publishBatch(@Req() request: Request, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     requireJson(request);
     const result = validateInteractionEventBatch(body, this.config.BATCH_MAX_EVENTS);
@@ -113,13 +118,46 @@ export class EventsController {
       }
       throw validationProblem(result.violations, result.unknownType !== undefined ? { supportedTypes: [...EVENT_TYPES] } : {});
     }
-    const results = await this.commandBus.execute(new RecordInteractionsCommand(result.events));
+    const results = await this.execute(new RecordInteractionsCommand(result.events), true);
     const count = (status: RecordOutcome['status']) => results.filter((r) => r.status === status).length;
     const summary = { stored: count('stored'), duplicates: count('duplicate'), conflicts: count('conflict'), failed: count('failed') };
     if (summary.conflicts + summary.failed > 0) response.status(207);
     else if (summary.stored === 0) response.status(200);
     return { ...summary, results };
   }
+
+  private async execute(command: RecordInteractionsCommand, batch: boolean): Promise<RecordOutcome[]> {
+    try {
+      return await this.commandBus.execute(command);
+    } catch (error) {
+      if (error instanceof CustomerMergeRefusedError) throw mergeRefusedProblem(error, batch);
+      throw error;
+    }
+  }
+}
+
+/**
+ * 409 customer-merged: the refused merge's ids at the top level (the first, in a batch), every
+ * refused merge in `conflicts` with its `events[i]` path in a batch.
+ */
+function mergeRefusedProblem(error: CustomerMergeRefusedError, batch: boolean): ProblemException {
+  const describe = (refusal: CustomerMergeRefusedError['refusals'][number]) => ({
+    ...(batch ? { path: `events[${refusal.index}]`, index: refusal.index } : {}),
+    eventId: refusal.eventId,
+    reason: refusal.reason,
+    customerId: refusal.customerId,
+    mergedCustomerId: refusal.mergedCustomerId,
+    ...(refusal.currentSurvivorCustomerId === undefined ? {} : { currentSurvivorCustomerId: refusal.currentSurvivorCustomerId }),
+    detail: refusal.detail,
+  });
+  const [first] = error.refusals;
+  const { detail, ...fields } = describe(first);
+  const more = error.refusals.length > 1 ? ` (and ${error.refusals.length - 1} more merge(s) of the batch, see conflicts)` : '';
+  return new ProblemException(409, 'customer-merged', 'Customer merge refused', `${batch ? `events[${first.index}]: ` : ''}${detail}${more}. Nothing was stored.`, {
+    ...fields,
+    conflicts: error.refusals.map(describe),
+    retriable: false,
+  });
 }
 
 function requireJson(request: Request): void {

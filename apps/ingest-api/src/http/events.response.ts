@@ -19,6 +19,16 @@ export class StoredEventResponse {
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Global position; a view reflecting it has `position` >= this', example: 1 })
   position: number;
+
+  @ApiProperty({
+    required: false,
+    pattern: '^[A-Za-z0-9._:-]+$',
+    maxLength: 128,
+    description:
+      'Only when the event was published for a customer merged into another (CustomersMerged): the surviving customer it was stored under, with customerId rewritten (streamId is the survivor’s stream); the published id is kept in the event metadata as publishedCustomerId',
+    example: 'C-102938',
+  })
+  survivorCustomerId?: string;
 }
 
 export class EventErrorResponse {
