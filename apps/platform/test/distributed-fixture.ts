@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppConfig, loadConfig } from '@crm/config';
-import { InteractionEvent, sampleEvent } from '@crm/contracts';
+import { CUSTOMER_STREAM_PREFIX, InteractionEvent, sampleEvent } from '@crm/contracts';
 import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { CustomerProjection, ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projection';
 import { ReadStore, RedisReadStore, SqliteReadStore } from '@crm/read-store';
@@ -58,7 +58,7 @@ export async function cleanReplay(dataDir: string, projection: CustomerProjectio
   const readStore = SqliteReadStore.open({ filename: ':memory:' });
   try {
     const events = [];
-    for await (const e of store.readAll()) events.push(toStoredInteractionEvent(e));
+    for await (const e of store.readAll({ streamPrefix: CUSTOMER_STREAM_PREFIX })) events.push(toStoredInteractionEvent(e));
     await new ProjectionRunner(store, readStore, projection).applyBatch(events);
     const views = new Map<string, { position: number; view: ProjectedView }>();
     for await (const record of readStore.scanViews<ProjectedView>()) views.set(record.customerId, { position: record.position, view: record.view });

@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '@crm/contracts';
 import { randomUUID } from 'node:crypto';
 import { tempDir, waitFor } from '@crm/testing';
 import { PlatformHarness, contact, purchase, startPlatform } from './platform-harness';
@@ -161,7 +162,7 @@ describe('embedded platform over HTTP', () => {
     const health = await platform.http.get('/health').expect(200);
     expect(health.body.status).toBe('ok');
     const schemas = await platform.http.get('/v1/schemas').expect(200);
-    expect(schemas.body.types).toHaveLength(10);
+    expect(schemas.body.types).toHaveLength(EVENT_TYPES.length);
     const one = await platform.http.get('/v1/schemas/PurchaseMade').expect(200);
     expect(JSON.stringify(one.body)).toContain('productCategory');
     await platform.http.get('/v1/schemas/Nope').expect(404);

@@ -1,6 +1,6 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
 import { CUSTOMER_STREAM_PREFIX, streamIdFor } from '@crm/contracts';
-import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-store';
+import { CatchUpLoop, EventStore, StreamNotFoundError, toStoredInteractionEvent } from '@crm/event-store';
 import { ReadStore, ViewRecord } from '@crm/read-store';
 import { CustomerProjection, HistoryLoader } from './customer-projection';
 
@@ -16,11 +16,54 @@ async function streamEventsOf(eventStore: EventStore, customerId: string, keep: 
 
 /**
  * The history of a customer's view from the event store: the customer's stream, up to and
- * including global position `upTo` (the view's position: the events it reflects). The stream
- * is read only when the loader is called.
+ * including global position `upTo` (the view's position: the events it reflects), with the
+ * streams of the customers merged into it (`merged`, ProjectedView.merged) in position order.
+ * The streams are read only when the loader is called.
  */
-export function customerHistory(eventStore: EventStore, customerId: string, upTo: number): HistoryLoader {
-  return () => streamEventsOf(eventStore, customerId, (event) => event.position <= upTo);
+export function customerHistory(eventStore: EventStore, customerId: string, upTo: number, merged: readonly string[] = []): HistoryLoader {
+  if (merged.length === 0) return () => streamEventsOf(eventStore, customerId, (event) => event.position <= upTo);
+  return () => unionOf(eventStore, customerId, merged, upTo);
+}
+
+/**
+ * The events of the survivor's stream and of the streams merged into it up to `upTo`, in global
+ * position order, every one addressed to the survivor (its view folds them as its own; a stream
+ * that does not exist has none).
+ */
+async function unionOf(eventStore: EventStore, survivorId: string, merged: readonly string[], upTo: number): Promise<StoredInteractionEvent[]> {
+  const events: StoredInteractionEvent[] = [];
+  for (const id of new Set([survivorId, ...merged])) {
+    try {
+      for (const event of await streamEventsOf(eventStore, id, (e) => e.position <= upTo)) events.push(id === survivorId ? event : { ...event, customerId: survivorId });
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+  return events.sort((a, b) => a.position - b.position);
+}
+
+/** The history of a stored view: its customer's stream and the streams merged into it, up to its position. */
+export function historyOfRecord(eventStore: EventStore, record: ViewRecord<ProjectedView>): HistoryLoader {
+  return customerHistory(eventStore, record.customerId, record.position, record.view.merged);
+}
+
+/** The event that merges a customer into another (in the survivor's stream; data.mergedCustomerId). */
+export const CUSTOMERS_MERGED = 'CustomersMerged';
+
+/** Whether the event merges another customer into this one. */
+export function isMerge(event: StoredInteractionEvent): boolean {
+  return (event.type as string) === CUSTOMERS_MERGED;
+}
+
+/** An event for a customer merged into another (it raced the merge at ingest): it has no view of its own to fold into. */
+export class CustomerMergedError extends Error {
+  constructor(
+    readonly customerId: string,
+    readonly survivorId: string,
+  ) {
+    super(`customer ${customerId} was merged into ${survivorId}: publish its events under ${survivorId}`);
+    this.name = 'CustomerMergedError';
+  }
 }
 
 /**
@@ -42,12 +85,19 @@ export function viewRecord<V>(
   state: V,
   segment: ViewSegment | undefined,
   revision?: number,
+  merged?: readonly string[],
 ): ViewRecord<ProjectedView<V>> {
   return {
     customerId,
     position,
     indexes: { ...projection.indexes(state), ...(segment ? { tier: segment.tier } : {}) },
-    view: { projectionVersion: projection.version, ...(revision === undefined ? {} : { revision }), state, ...(segment ? { segment } : {}) },
+    view: {
+      projectionVersion: projection.version,
+      ...(revision === undefined ? {} : { revision }),
+      ...(merged && merged.length > 0 ? { merged: [...merged] } : {}),
+      state,
+      ...(segment ? { segment } : {}),
+    },
   };
 }
 
@@ -73,7 +123,7 @@ export interface ProjectionRunnerOptions {
    * Where a customer's history comes from (its events up to a position) when the projection
    * re-folds it. @defaultValue the customer's stream in the runner's event store (customerHistory)
    */
-  history?: (customerId: string, upTo: number) => HistoryLoader;
+  history?: (customerId: string, upTo: number, merged?: readonly string[]) => HistoryLoader;
   /**
    * Write-back mode, for a runner that is the only writer of its views (`npm run rebuild`): the
    * views stay in memory, in a map bounded to `maxViews` customers (least recently touched
@@ -140,8 +190,23 @@ export interface ProjectedView<V = unknown> {
    * ones are folded first, from the stream. Absent in views stored before it was recorded.
    */
   revision?: number;
+  /** The customers merged into this one (CustomersMerged): their streams are part of its history. */
+  merged?: string[];
+  /**
+   * Set on the view of a customer merged into another: where its history went. The state is the
+   * one it had then; lists and the population pass leave it out, GET answers with a pointer.
+   */
+  mergedInto?: MergedInto;
   state: V;
   segment?: ViewSegment;
+}
+
+export interface MergedInto {
+  customerId: string;
+  /** The merge event: its id, when it happened, its position. */
+  eventId: string;
+  occurredAt: string;
+  position: number;
 }
 
 /** A change of an indexed value (lifecycle stage, trust stage, tier, …) and the event that caused it. */
@@ -275,9 +340,17 @@ export class ProjectionRunner<V> {
       }
       let next: ViewRecord<ProjectedView<V>>;
       try {
-        const base = missesEvents(current, event) ? await this.foldMissing(event.customerId, current, event) : current;
-        const folded = this.fold(event.customerId, base, event);
-        next = folded instanceof Promise ? await folded : folded;
+        if (current?.view.mergedInto) throw new CustomerMergedError(event.customerId, current.view.mergedInto.customerId);
+        if (isMerge(event)) {
+          const merge = await this.foldMerge(current, event, changed, existing);
+          changes.push(...diffIndexes(merge.mergedBefore?.indexes ?? {}, merge.pointer.indexes, { ...event, customerId: merge.pointer.customerId } as StoredInteractionEvent));
+          changed.set(merge.pointer.customerId, merge.pointer);
+          next = merge.survivor;
+        } else {
+          const base = missesEvents(current, event) ? await this.foldMissing(event.customerId, current, event) : current;
+          const folded = this.fold(event.customerId, base, event);
+          next = folded instanceof Promise ? await folded : folded;
+        }
       } catch (error) {
         failed.push({ event, error: error instanceof Error ? error : new Error(String(error)) });
         this.options.onFailed?.(failed[failed.length - 1]);
@@ -423,12 +496,53 @@ export class ProjectionRunner<V> {
     event: StoredInteractionEvent,
   ): ViewRecord<ProjectedView<V>> | Promise<ViewRecord<ProjectedView<V>>> {
     const view = current ? current.view.state : this.projection.initial(customerId);
-    const state = this.projection.evolve(view, event, this.historyOf(customerId, event.position - 1));
+    const state = this.projection.evolve(view, event, this.historyOf(customerId, event.position - 1, current?.view.merged));
     return state instanceof Promise ? state.then((s) => this.record(customerId, current, event, s)) : this.record(customerId, current, event, state);
   }
 
   private record(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent, state: V): ViewRecord<ProjectedView<V>> {
-    return viewRecord(this.projection, customerId, event.position, state, current?.view.segment, event.revision);
+    return viewRecord(this.projection, customerId, event.position, state, current?.view.segment, event.revision, current?.view.merged);
+  }
+
+  /**
+   * A CustomersMerged event in the survivor's stream: the survivor's view folded again from both
+   * customers' events before it (their streams, and those merged into either, in position order),
+   * and the merged customer's view marked with where it went (a pointer: lists and the population
+   * pass leave it out). Deterministic, so a replay gives the same two views.
+   */
+  private async foldMerge(
+    current: ViewRecord<ProjectedView<V>> | undefined,
+    event: StoredInteractionEvent,
+    changed: Map<string, ViewRecord<ProjectedView<V>>>,
+    existing: Map<string, ViewRecord<ProjectedView<V>>>,
+  ): Promise<{ survivor: ViewRecord<ProjectedView<V>>; pointer: ViewRecord<ProjectedView<V>>; mergedBefore: ViewRecord<ProjectedView<V>> | undefined }> {
+    const survivorId = event.customerId;
+    const mergedId = (event.data as { mergedCustomerId?: unknown }).mergedCustomerId;
+    if (typeof mergedId !== 'string' || mergedId === '' || mergedId === survivorId) throw new TypeError(`${CUSTOMERS_MERGED} ${event.eventId}: data.mergedCustomerId must name another customer`);
+    const mergedBefore = changed.get(mergedId) ?? existing.get(mergedId) ?? (this.options.writeBack ? this.cache.get(mergedId) : undefined) ?? (await this.readStore.getView<ProjectedView<V>>(mergedId)) ?? undefined;
+    if (mergedBefore?.view.mergedInto) throw new TypeError(`${CUSTOMERS_MERGED} ${event.eventId}: ${mergedId} was merged into ${mergedBefore.view.mergedInto.customerId} already`);
+    const merged = [...new Set([...(current?.view.merged ?? []), mergedId, ...(mergedBefore?.view.merged ?? [])])];
+    const events = await unionOf(this.eventStore, survivorId, merged, event.position - 1);
+    let view: ViewRecord<ProjectedView<V>> | undefined;
+    for (const [i, e] of events.entries()) {
+      if (isMerge(e)) continue; // the merges before this one: their streams are in the union already
+      try {
+        const state = await this.projection.evolve(view ? structuredClone(view.view.state) : this.projection.initial(survivorId), e, async () => events.slice(0, i));
+        view = viewRecord(this.projection, survivorId, e.position, state, undefined);
+      } catch {
+        // skipped, as the live fold skipped it (reported when it came)
+      }
+    }
+    const state = view ? view.view.state : this.projection.initial(survivorId);
+    const survivor = viewRecord(this.projection, survivorId, event.position, state, current?.view.segment, event.revision, merged);
+    const mergedInto: MergedInto = { customerId: survivorId, eventId: event.eventId, occurredAt: event.occurredAt, position: event.position };
+    const pointer: ViewRecord<ProjectedView<V>> = {
+      customerId: mergedId,
+      position: Math.max(event.position, mergedBefore?.position ?? -1),
+      indexes: { mergedInto: survivorId },
+      view: { ...(mergedBefore?.view ?? { projectionVersion: this.projection.version, state: this.projection.initial(mergedId) }), mergedInto },
+    };
+    return { survivor, pointer, mergedBefore };
   }
 
   /**
@@ -438,7 +552,7 @@ export class ProjectionRunner<V> {
   private async foldMissing(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent): Promise<ViewRecord<ProjectedView<V>> | undefined> {
     const from = current?.position ?? -1;
     let view = current ? { ...current, view: structuredClone(current.view) } : undefined;
-    for (const missing of await this.historyOf(customerId, event.position - 1)()) {
+    for (const missing of await this.historyOf(customerId, event.position - 1, current?.view.merged)()) {
       if (missing.position <= from) continue;
       try {
         view = await this.fold(customerId, view, missing);
@@ -463,9 +577,9 @@ export class ProjectionRunner<V> {
     return view ?? null;
   }
 
-  /** The history loader of a stored view: the customer's events up to the view's position. */
-  historyOf(customerId: string, position: number): HistoryLoader {
-    return this.options.history ? this.options.history(customerId, position) : customerHistory(this.eventStore, customerId, position);
+  /** The history loader of a stored view: the customer's events (and those of the customers merged into it) up to the view's position. */
+  historyOf(customerId: string, position: number, merged?: readonly string[]): HistoryLoader {
+    return this.options.history ? this.options.history(customerId, position, merged) : customerHistory(this.eventStore, customerId, position, merged);
   }
 
   private async restore(

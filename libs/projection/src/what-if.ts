@@ -1,7 +1,7 @@
 import { CustomerView, SegmentInput, ownValue, segmentPopulation } from '@crm/domain';
 import type { EventStore } from '@crm/event-store';
 import type { ReadStore } from '@crm/read-store';
-import { ProjectedView, customerHistory } from './projection-runner';
+import { ProjectedView, historyOfRecord } from './projection-runner';
 import type { RelationshipProjection } from './relationship.projection';
 
 /** The classifications a what-if compares, each a from→to matrix. */
@@ -82,7 +82,8 @@ export async function whatIf(options: WhatIfOptions): Promise<WhatIfReport> {
   const inputs: [SegmentInput[], SegmentInput[]] = [[], []];
   let done = 0;
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
-    const events = await customerHistory(eventStore, record.customerId, record.position)();
+    if (record.view.mergedInto) continue; // its events are its survivor's
+    const events = await historyOfRecord(eventStore, record)();
     const live = await current.evaluate(record.view.state, asOf, async () => events);
     const replayed = candidate.foldAsOf(record.customerId, events, asOf);
     classesOf.set(record.customerId, [classify(live), classify(replayed)]);

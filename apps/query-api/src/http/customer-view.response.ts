@@ -5,7 +5,7 @@
  * members they do not know; the population segment is described loosely beyond asOf and tier.
  */
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, type ApiPropertyOptions, getSchemaPath } from '@nestjs/swagger';
-import { CHURN_REASONS, COMPLAINT_CATEGORIES, COMPLAINT_SEVERITIES, EVENT_TYPES, RATING_CONTEXTS, RATING_SCALES } from '@crm/contracts';
+import { CHURN_REASONS, COMPLAINT_CATEGORIES, COMPLAINT_SEVERITIES, RATING_CONTEXTS, RATING_SCALES, INTERACTION_EVENT_TYPES } from '@crm/contracts';
 import { LIFECYCLE_RULES, LIFECYCLE_STAGES, LOYALTY_FORMATION_STAGES, TIERS, TRUST_STAGES } from '@crm/domain';
 
 const TRENDS = ['up', 'flat', 'down'] as const;
@@ -465,7 +465,7 @@ export class RelationshipViewResponse {
   @ApiProperty({
     type: 'object',
     description: 'Applied events per type',
-    properties: Object.fromEntries(EVENT_TYPES.map((type) => [type, count()])),
+    properties: Object.fromEntries(INTERACTION_EVENT_TYPES.map((type) => [type, count()])),
     additionalProperties: count(),
   })
   eventCounts: Record<string, number>;

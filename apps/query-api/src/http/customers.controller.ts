@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CustomerView } from '@crm/domain';
 import { EventStore } from '@crm/event-store';
 import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
-import { CustomerProjection, ProjectedView, customerEventsKnownAt, customerHistory } from '@crm/projection';
+import { CustomerProjection, ProjectedView, customerEventsKnownAt, historyOfRecord, isMerge } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
@@ -30,12 +31,15 @@ export class CustomersController {
   @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
   @ApiOkResponse({ type: CustomerViewResponse })
   @ApiProblemResponse(404, 'No event of this customer has been projected (with knownAt: none was recorded by then)')
-  async get(@Param('id') id: string, @Query() query: CustomerViewRequestDto) {
+  @ApiProblemResponse(308, 'The customer was merged into another (CustomersMerged): Location names the survivor, the body says when and by which event')
+  async get(@Param('id') id: string, @Query() query: CustomerViewRequestDto, @Res({ passthrough: true }) response: Response) {
     if (query.knownAt !== undefined) {
       const known = await this.knownAt(id, query.knownAt);
       return { ...presentView(known.record, this.projection.present(this.projection.foldAsOf(id, known.events, asOfInstant(query.asOf)))), knownAt: known.knownAt };
     }
-    const { record, state } = await this.evaluated(id, query.asOf);
+    const record = await this.stored(id);
+    if (record.view.mergedInto) return mergedPointer(record, response, '');
+    const state = await this.projection.evaluate(record.view.state, asOfInstant(query.asOf), historyOfRecord(this.eventStore, record));
     return presentView(record, this.projection.present(state));
   }
 
@@ -44,17 +48,17 @@ export class CustomersController {
   @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
   @ApiOkResponse({ type: TimelineResponse })
   @ApiProblemResponse(404, 'No event of this customer has been projected (with knownAt: none was recorded by then)')
-  async timeline(@Param('id') id: string, @Query() query: CustomerViewRequestDto) {
+  @ApiProblemResponse(308, 'The customer was merged into another: Location names the survivor\'s timeline')
+  async timeline(@Param('id') id: string, @Query() query: CustomerViewRequestDto, @Res({ passthrough: true }) response: Response) {
     if (query.knownAt !== undefined) {
       const known = await this.knownAt(id, query.knownAt);
       const state = await this.projection.evaluateWithFullHistory(id, asOfInstant(query.asOf), async () => known.events);
       return { ...presentTimeline(known.record, state), knownAt: known.knownAt };
     }
-    const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
-    if (!record) throw notFoundProblem(`No customer ${id}`);
-    // The stored view lists the recent stage changes only: the whole timeline is the customer's stream, folded.
-    const history = customerHistory(this.eventStore, id, record.position);
-    return presentTimeline(record, await this.projection.evaluateWithFullHistory(id, asOfInstant(query.asOf), history));
+    const record = await this.stored(id);
+    if (record.view.mergedInto) return mergedPointer(record, response, '/timeline');
+    // The stored view lists the recent stage changes only: the whole timeline is the customer's stream (and those merged into it), folded.
+    return presentTimeline(record, await this.projection.evaluateWithFullHistory(id, asOfInstant(query.asOf), historyOfRecord(this.eventStore, record)));
   }
 
   @Get()
@@ -73,7 +77,19 @@ export class CustomersController {
    */
   private async knownAt(id: string, knownAt: string) {
     const at = Date.parse(knownAt);
-    const events = await customerEventsKnownAt(this.eventStore, id, at);
+    // With the streams of the customers merged into it by then (a merge recorded later was not known).
+    const events = [];
+    const pending = [id];
+    for (const seen = new Set<string>(); pending.length > 0; ) {
+      const next = pending.pop() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const own = await customerEventsKnownAt(this.eventStore, next, at);
+      // Folded as the customer's own (the view of a survivor folds its merged customers' events).
+      events.push(...(next === id ? own : own.map((e) => ({ ...e, customerId: id }))));
+      for (const event of own) if (isMerge(event)) pending.push((event.data as { mergedCustomerId: string }).mergedCustomerId);
+    }
+    events.sort((a, b) => a.position - b.position);
     if (events.length === 0) throw notFoundProblem(`No event of customer ${id} was recorded by ${new Date(at).toISOString()}`);
     const record: Record = {
       customerId: id,
@@ -84,12 +100,22 @@ export class CustomersController {
     return { events, record, knownAt: new Date(at).toISOString() };
   }
 
-  private async evaluated(id: string, asOf: string | undefined) {
+  /**
+   * The stored record (the application layer reads the clock; the domain gets the time as an
+   * argument: an asOf before the view's clock re-folds the customer's history up to its position).
+   */
+  private async stored(id: string): Promise<Record> {
     const record = (await this.queryBus.execute(new GetCustomerViewQuery(id))) as Record | null;
     if (!record) throw notFoundProblem(`No customer ${id}`);
-    // The application layer reads the clock; the domain gets the time as an argument. An asOf
-    // before the view's clock re-folds the customer's stream up to the view's position.
-    const history = customerHistory(this.eventStore, id, record.position);
-    return { record, state: await this.projection.evaluate(record.view.state, asOfInstant(asOf), history) };
+    return record;
   }
+}
+
+/** A merged customer answers 308 to its survivor, saying when and by which event it was merged. */
+function mergedPointer(record: Record, response: Response, suffix: string) {
+  const merged = record.view.mergedInto!;
+  const query = response.req.url.includes('?') ? response.req.url.slice(response.req.url.indexOf('?')) : '';
+  const location = `/v1/customers/${encodeURIComponent(merged.customerId)}${suffix}${query}`;
+  response.status(308).setHeader('Location', location);
+  return { customerId: record.customerId, mergedInto: merged.customerId, mergedAt: merged.occurredAt, eventId: merged.eventId, position: merged.position, location };
 }

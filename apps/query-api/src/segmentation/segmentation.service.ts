@@ -44,7 +44,7 @@ export class SegmentationService implements OnApplicationBootstrap, OnApplicatio
   /** Runs the pass as of `asOf`, or joins the run in progress. */
   run(asOf: string): Promise<SegmentsReport> {
     // A view whose clock is after asOf (a past refresh, an event dated later) is re-folded from its stream.
-    const history = (customerId: string, position: number) => customerHistory(this.eventStore, customerId, position);
+    const history = (customerId: string, position: number, merged?: readonly string[]) => customerHistory(this.eventStore, customerId, position, merged);
     this.running ??= runSegmentation(this.readStore, this.projection, asOf, { history })
       .then((report) => {
         this.logger.log(`population pass as of ${report.asOf}: ${report.population} customers in ${report.computedInMs} ms (${report.fit.method})`);

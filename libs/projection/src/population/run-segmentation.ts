@@ -93,7 +93,7 @@ export async function runSegmentation(
     batchSize?: number;
     now?: () => number;
     /** The history of a stored view (e.g. customerHistory over the event store): a view whose clock is after asOf is re-folded from it. */
-    history?: (customerId: string, position: number) => HistoryLoader;
+    history?: (customerId: string, position: number, merged?: readonly string[]) => HistoryLoader;
   } = {},
 ): Promise<SegmentsReport> {
   const started = now();
@@ -103,7 +103,8 @@ export async function runSegmentation(
   const inputs: SegmentInput[] = [];
   const transitions: { to: string; occurredAt: string }[] = [];
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
-    const view = await projection.evaluate(record.view.state, asOf, history?.(record.customerId, record.position));
+    if (record.view.mergedInto) continue; // its events count in its survivor's view
+    const view = await projection.evaluate(record.view.state, asOf, history?.(record.customerId, record.position, record.view.merged));
     inputs.push(projection.segmentInput(view, asOf));
     // The flows of the fold horizon before asOf: every view still lists each transition of it.
     for (const t of view.lifecycle.transitions) if (Date.parse(t.occurredAt) > flowsFrom) transitions.push({ to: t.to, occurredAt: t.occurredAt });
@@ -129,7 +130,7 @@ export async function runSegmentation(
       const previous = record.view.segment;
       if (previous && Date.parse(previous.asOf) > at) continue;
       const state = record.view.state;
-      const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(await projection.evaluate(state, asOf, history?.(record.customerId, record.position))) : {};
+      const stages = state.eventCount > 0 && at >= state.state.clockMs ? projection.indexes(await projection.evaluate(state, asOf, history?.(record.customerId, record.position, record.view.merged))) : {};
       const segment: CustomerSegment = {
         asOf,
         tier,

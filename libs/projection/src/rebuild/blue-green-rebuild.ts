@@ -6,7 +6,7 @@ import { GenerationInfo, ReadStore, ReadStoreGenerations } from '@crm/read-store
 import { recordDeadLetters, listDeadLetters } from '../dead-letters';
 import { InteractionMeasuresStore } from '../interaction-measures.store';
 import { runSegmentation } from '../population/run-segmentation';
-import { FailedEvent, ProjectedView, ProjectionRunner, customerHistory } from '../projection-runner';
+import { FailedEvent, ProjectedView, ProjectionRunner, customerHistory, historyOfRecord } from '../projection-runner';
 import { RelationshipProjection } from '../relationship.projection';
 import { ServingGeneration } from '../served-projection';
 import { ViewFingerprints, describeDifferences } from './view-fingerprints';
@@ -343,7 +343,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
     if (progress.phase === 'population') {
       enter('population', 0);
       checkCancelled();
-      await runSegmentation(target, projection, asOf, { history: (id, position) => customerHistory(eventStore, id, position) });
+      await runSegmentation(target, projection, asOf, { history: (id, position, merged) => customerHistory(eventStore, id, position, merged) });
       if (before) {
         const differences = before.compare(await fingerprintViews(target, eventStore, projection, asOf));
         status.verify = differences.identical
@@ -439,7 +439,7 @@ async function fingerprintViews(readStore: ReadStore, eventStore: EventStore, pr
   const fingerprints = new ViewFingerprints();
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
     // A view whose clock is after asOf (an event dated later) is re-folded from its stream.
-    const state = await projection.evaluate(record.view.state, asOf, customerHistory(eventStore, record.customerId, record.position));
+    const state = await projection.evaluate(record.view.state, asOf, historyOfRecord(eventStore, record));
     fingerprints.add(record.customerId, { record: { position: record.position, projectionVersion: record.view.projectionVersion }, ...state });
   }
   return fingerprints;
