@@ -1,11 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
-import { RebuildCancelledError, RebuildOptions, RebuildStatus, ServingGeneration, runBlueGreenRebuild, unfinishedRebuild } from '@crm/projection';
+import { RebuildCancelledError, RebuildInterruptedError, RebuildOptions, RebuildStatus, ServingGeneration, runBlueGreenRebuild, unfinishedRebuild } from '@crm/projection';
 
 interface RebuildJob {
   status: RebuildStatus | null;
   controller: AbortController;
+  interrupt: AbortController;
   done: Promise<void>;
 }
 
@@ -38,6 +39,7 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     // Interrupted, not cancelled: its progress is saved and the next start resumes it.
+    this.current?.interrupt.abort();
     await this.current?.done;
   }
 
@@ -57,15 +59,17 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
   async start(options: Pick<RebuildOptions, 'policy' | 'keep' | 'restart' | 'asOf' | 'verify'>): Promise<RebuildStatus> {
     if (this.current) throw new Error(`rebuild ${this.current.status?.id ?? ''} is running`);
     const controller = new AbortController();
+    const interrupt = new AbortController();
     let first: (status: RebuildStatus) => void = () => undefined;
     const started = new Promise<RebuildStatus>((resolve) => (first = resolve));
-    const job: RebuildJob = { status: null, controller, done: Promise.resolve() };
+    const job: RebuildJob = { status: null, controller, interrupt, done: Promise.resolve() };
     this.current = job;
     const run = runBlueGreenRebuild(this.eventStore, this.serving, {
       ...options,
       // Readers and projectors in other processes move within two polls of the control document.
       settleMs: 2 * this.config.GENERATION_POLL_MS + 1000,
       signal: controller.signal,
+      interrupt: interrupt.signal,
       onProgress: (status) => {
         if (!job.status) {
           this.jobs.set(status.id, job);
@@ -78,7 +82,8 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
     job.done = run.then(
       (status) => this.logger.log(`rebuild ${status.id}: generation ${status.generation} (${status.projectionVersion}) served, ${status.views} views`),
       (error: Error) => {
-        if (!(error instanceof RebuildCancelledError)) this.logger.error(`rebuild failed: ${error.message}`);
+        if (error instanceof RebuildInterruptedError) this.logger.warn(`rebuild interrupted by the shutdown: start it again to resume it`);
+        else if (!(error instanceof RebuildCancelledError)) this.logger.error(`rebuild failed: ${error.message}`);
       },
     ).finally(() => {
       if (this.current === job) this.current = null;

@@ -9,7 +9,7 @@ import { tempDir } from '@crm/testing';
 import { ProjectedView, ProjectionRunner } from '../projection-runner';
 import { RelationshipProjection } from '../relationship.projection';
 import { ServingGeneration } from '../served-projection';
-import { RebuildCancelledError, runBlueGreenRebuild, unfinishedRebuild } from './blue-green-rebuild';
+import { RebuildCancelledError, RebuildInterruptedError, runBlueGreenRebuild, unfinishedRebuild } from './blue-green-rebuild';
 
 /** Generations in files of a temp directory, as the embedded mode keeps them. */
 function fileLocations(dir: string): GenerationLocations & { exists(generation: number): boolean } {
@@ -85,6 +85,27 @@ describe('runBlueGreenRebuild', () => {
     // A bad policy is refused before anything is built.
     await expect(runBlueGreenRebuild(eventStore, serving, { policy: { policyVersion: 3 } })).rejects.toThrow();
     expect(generations.state.building).toBeNull();
+  });
+
+  it('an interrupted rebuild (a shutdown) keeps its progress and resumes to the views of an uninterrupted one', async () => {
+    const clean = await runBlueGreenRebuild(eventStore, serving, { asOf: '2026-01-01T00:00:00Z' });
+    const uninterrupted = await viewsOf(generations.readStore);
+    const interrupt = new AbortController();
+    let batches = 0;
+    const stopped = runBlueGreenRebuild(eventStore, serving, {
+      asOf: '2026-01-01T00:00:00Z',
+      batchSize: 20,
+      saveEvery: 20,
+      cacheViews: 3,
+      interrupt: interrupt.signal,
+      onProgress: (s) => s.phase === 'views' && s.done > 0 && ++batches === 1 && interrupt.abort(),
+    });
+    await expect(stopped).rejects.toBeInstanceOf(RebuildInterruptedError);
+    expect(await unfinishedRebuild(generations)).toMatchObject({ phase: 'views', generation: clean.generation + 1 });
+    expect(generations.active.id).toBe(clean.generation);
+    const resumed = await runBlueGreenRebuild(eventStore, serving, { asOf: '2026-01-01T00:00:00Z', batchSize: 20, saveEvery: 20, cacheViews: 3 });
+    expect(resumed).toMatchObject({ resumed: true, generation: clean.generation + 1, phase: 'done' });
+    expect(await viewsOf(generations.readStore)).toEqual(uninterrupted);
   });
 
   it('a cancelled rebuild drops its generation and leaves the served one', async () => {

@@ -54,6 +54,8 @@ export interface RebuildOptions {
   settleMs?: number;
   /** Cancels the rebuild before its switch (the new generation is dropped). */
   signal?: AbortSignal;
+  /** Stops it between two batches, its progress kept (a shutdown): started again, it resumes. */
+  interrupt?: AbortSignal;
   /** Called as it goes (throttled by the caller). */
   onProgress?: (status: RebuildStatus) => void;
   /** Test fault injection: SIGKILL the process after this many events of the views phase. */
@@ -124,6 +126,14 @@ export class RebuildCancelledError extends Error {
   constructor() {
     super('the rebuild was cancelled');
     this.name = 'RebuildCancelledError';
+  }
+}
+
+/** Stopped by `interrupt` (a shutdown): the progress is saved, the next start resumes it. */
+export class RebuildInterruptedError extends Error {
+  constructor() {
+    super('the rebuild was interrupted; start it again to resume it');
+    this.name = 'RebuildInterruptedError';
   }
 }
 
@@ -206,6 +216,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
   const report = () => options.onProgress?.({ ...status, verify: status.verify && { ...status.verify }, seconds: { ...status.seconds } });
   const checkCancelled = () => {
     if (options.signal?.aborted && ['views', 'measures', 'catch-up', 'population'].includes(progress.phase)) throw new RebuildCancelledError();
+    if (options.interrupt?.aborted) throw new RebuildInterruptedError();
   };
 
   // Verify compares with the views served before: a resumed rebuild can only if the old generation still serves.
@@ -392,7 +403,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
     if (error instanceof RebuildCancelledError) {
       await abandon(generations, progress);
       status.phase = 'cancelled';
-    } else {
+    } else if (!(error instanceof RebuildInterruptedError)) {
       status.phase = 'failed';
       status.error = error instanceof Error ? error.message : String(error);
     }
