@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
-import { openEventStore, openReadStore, topicNames } from '@crm/infrastructure';
+import { kafkaOptions, openEventStore, openReadStore, topicNames } from '@crm/infrastructure';
 import { KafkaBroker, KafkaPublisher, MessagePublisher, createKafka } from '@crm/messaging';
 import { createCustomerProjection, listDeadLetters, redriveDeadLetters } from '@crm/projection';
 import { KafkaDeadLetter, listKafkaDeadLetters, redriveKafkaDeadLetters } from './kafka-dead-letters';
@@ -88,7 +88,7 @@ async function withKafka(config: Config, work: (kafka: { broker: KafkaBroker; pu
       `--kafka needs TRANSPORT=kafka and KAFKA_BROKERS (this is TRANSPORT=${config.TRANSPORT}: there is no DLQ topic, every dead letter is in the read store; use the command without --kafka)`,
     );
   }
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dead-letters` });
+  const kafka = createKafka(kafkaOptions(config, { clientId: `${config.KAFKA_CLIENT_ID}-dead-letters` }));
   const broker = new KafkaBroker(kafka);
   const publisher = new LazyPublisher(() => new KafkaPublisher(kafka));
   try {

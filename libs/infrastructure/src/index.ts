@@ -1,5 +1,6 @@
 export * from './infrastructure.module';
 export * from './open-event-store';
+export * from './connection-options';
 export * from './topic-names';
 export * from './health/health.registry';
 export * from './health/health.controller';

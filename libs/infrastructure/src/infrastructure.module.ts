@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
 import { InProcessBroker, InProcessBus, InProcessPublisher, KafkaBroker, KafkaPublisher, MessageBroker, MessagePublisher, createKafka } from '@crm/messaging';
 import { ReadStore, ReadStoreGenerations } from '@crm/read-store';
+import { describeConnections, kafkaOptions } from './connection-options';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
 import { openEventStore } from './open-event-store';
@@ -32,6 +33,8 @@ class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
       views: await this.readStore.countViews(),
     }));
     this.logger.log(`adapters: event store ${this.config.EVENT_STORE}, read store ${this.config.READ_STORE}, transport ${this.config.TRANSPORT}`);
+    const connections = describeConnections(this.config);
+    if (connections) this.logger.log(`connections: ${connections}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -49,7 +52,7 @@ class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class InfrastructureModule {
   static forRoot(config: AppConfig, options: { http?: boolean } = {}): DynamicModule {
-    const kafka = config.TRANSPORT === 'kafka' ? createKafka({ brokers: config.KAFKA_BROKERS!, clientId: config.KAFKA_CLIENT_ID }) : null;
+    const kafka = config.TRANSPORT === 'kafka' ? createKafka(kafkaOptions(config)) : null;
     const bus = config.TRANSPORT === 'in-process' ? new InProcessBus(config.KAFKA_PARTITIONS) : null;
     return {
       module: InfrastructureModule,

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '@crm/config';
 import { GenerationLocations, ReadStore, ReadStoreGenerations, RedisReadStore, SqliteReadStore } from '@crm/read-store';
+import { redisConnectOptions } from './connection-options';
 
 /**
  * Where each generation of the read models lives:
@@ -15,7 +16,7 @@ export async function generationLocations(config: AppConfig): Promise<Generation
     const base = config.REDIS_KEY_PREFIX;
     const prefix = (generation: number) => (generation === 0 ? base : `${base}g${generation}:`);
     // One connection, opened (and its address checked) by the first store.
-    const first = await RedisReadStore.connect({ url: config.REDIS_URL, keyPrefix: `${base}control:` });
+    const first = await RedisReadStore.connect({ ...redisConnectOptions(config), keyPrefix: `${base}control:` });
     const client = first.client;
     const open = (generation: number) => RedisReadStore.connect({ client, keyPrefix: prefix(generation) });
     return {

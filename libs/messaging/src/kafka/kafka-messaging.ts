@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, IHeaders, KafkaMessage, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, IHeaders, KafkaMessage, Kafka, KafkaConfig, logLevel, Producer, SASLOptions } from 'kafkajs';
 import {
   ConsumeOptions,
   ConsumerHandle,
@@ -17,7 +17,11 @@ export interface KafkaMessagingOptions {
   clientId?: string;
   /** @defaultValue logLevel.WARN */
   logLevel?: logLevel;
-  /** Extra kafkajs settings (ssl, sasl, retry). */
+  /** TLS to the brokers: `true` (the system CAs) or tls.connect options (`ca`, `cert`, `key`). @defaultValue none (plaintext) */
+  ssl?: KafkaConfig['ssl'];
+  /** SASL authentication (plain, scram-sha-256, scram-sha-512). @defaultValue none */
+  sasl?: SASLOptions;
+  /** Extra kafkajs settings (retry, timeouts); they override the above. */
   kafka?: Partial<KafkaConfig>;
 }
 
@@ -27,6 +31,8 @@ export function createKafka(options: KafkaMessagingOptions): Kafka {
     brokers: options.brokers.split(',').map((b) => b.trim()),
     logLevel: options.logLevel ?? logLevel.WARN,
     retry: { retries: 8, initialRetryTime: 100 },
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     ...options.kafka,
   });
 }

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import Redis from 'ioredis';
 import {
   DocumentNamePage,
@@ -20,6 +21,15 @@ export interface RedisReadStoreOptions {
    * @defaultValue 'redis://127.0.0.1:6379'
    */
   url?: string;
+  /**
+   * TLS options (`ca` for a private CA, `servername`…); a `rediss://` url alone uses TLS with the
+   * system CAs. Ignored when `client` is given.
+   */
+  tls?: ConnectionOptions;
+  /** ACL user; ignored when `client` is given or the url carries one. @defaultValue the default user */
+  username?: string;
+  /** `requirepass` or the ACL user's password; ignored when `client` is given or the url carries one. */
+  password?: string;
   /**
    * Prepended to every key, so several stores (tests, tenants) can share one server. End it with
    * ':' and never use a prefix that starts with another store's prefix followed by `view:`, `idx:` or `doc:`.
@@ -72,7 +82,13 @@ export class RedisReadStore extends ReadStore {
       return new RedisReadStore(options.client, keys, false);
     }
     // lazyConnect + connect(): an unreachable server fails here rather than on the first query.
-    const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+    // The url's own user and password win over the options (ioredis's precedence).
+    const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      lazyConnect: true,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password ? { password: options.password } : {}),
+    });
     // connect() itself only says "Connection is closed."; keep the socket error for the message.
     let cause: unknown;
     const remember = (error: unknown) => (cause = error);
