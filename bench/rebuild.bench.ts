@@ -85,7 +85,7 @@ async function startPlatform(dir: string, port: number) {
     if (i > 1200) throw new Error(`the platform did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { base, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
+  return { base, output: () => output.slice(-4000), stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))) };
 }
 
 async function fill(dataDir: string, size: number): Promise<number> {
@@ -188,9 +188,14 @@ async function main() {
         if (started.status !== 202) throw new Error(`POST /v1/admin/rebuilds answered ${started.status}: ${await started.text()}`);
         const location = `${platform.base}${started.headers.get('location')}`;
         const finished = (async () => {
-          for (;;) {
+          for (let failures = 0; ; ) {
             await new Promise((resolve) => setTimeout(resolve, 500));
-            const status = (await (await fetch(location)).json()) as { phase: string; error: string | null; seconds: Record<string, number> };
+            const response = await fetch(location).catch((error: Error) => {
+              if (++failures > 5) throw new Error(`polling ${location}: ${error.message}\n${platform.output()}`);
+              return null;
+            });
+            if (!response) continue;
+            const status = (await response.json()) as { phase: string; error: string | null; seconds: Record<string, number> };
             if (status.phase === 'done') return status;
             if (status.phase === 'failed' || status.phase === 'cancelled') throw new Error(`the rebuild ended ${status.phase}: ${status.error}`);
           }

@@ -68,6 +68,11 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
       ...options,
       // Readers and projectors in other processes move within two polls of the control document.
       settleMs: 2 * this.config.GENERATION_POLL_MS + 1000,
+      // This process serves reads meanwhile: the fold and its writes run in short synchronous steps
+      // (a batch of 2,000 events holds the event loop ~20 ms; 250, a few), so a read waits little.
+      batchSize: 250,
+      measuresBatch: 2000,
+      yieldBetweenBatches: true,
       signal: controller.signal,
       interrupt: interrupt.signal,
       onProgress: (status) => {
