@@ -26,6 +26,9 @@ export interface GenerationsState {
 
 export const GENERATIONS_DOCUMENT = 'read-store:generations';
 
+/** How long this process keeps the store of a generation it no longer serves open (reads in flight). */
+const RETIRED_STORE_CLOSE_MS = 60_000;
+
 /**
  * The generations of the read models, and the one being served. Every reader and writer of views
  * goes through `readStore`, which forwards to the active generation; a blue-green rebuild builds
@@ -131,7 +134,17 @@ export class ReadStoreGenerations {
     this.current = state;
     this.stateVersion = version;
     this.activeStore = store;
-    if (state.active.id !== previous.id) for (const listener of this.listeners) await listener(state.active, previous);
+    if (state.active.id === previous.id) return;
+    // The old generation's store stays open a while for the reads in flight (the rebuild may delete its file meanwhile: an open handle still reads), then closes.
+    const old = this.stores.get(previous.id);
+    if (old) {
+      setTimeout(() => {
+        if (this.current.active.id === previous.id || this.stores.get(previous.id) !== old) return;
+        this.stores.delete(previous.id);
+        void old.then((s) => s.close()).catch(() => undefined);
+      }, RETIRED_STORE_CLOSE_MS).unref();
+    }
+    for (const listener of this.listeners) await listener(state.active, previous);
   }
 
   /**

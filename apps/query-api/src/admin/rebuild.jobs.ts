@@ -1,13 +1,23 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
-import { EventStore } from '@crm/event-store';
-import { RebuildCancelledError, RebuildInterruptedError, RebuildOptions, RebuildStatus, ServingGeneration, runBlueGreenRebuild, unfinishedRebuild } from '@crm/projection';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { RebuildOptions, RebuildStatus, ServingGeneration, unfinishedRebuild } from '@crm/projection';
+import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild.worker';
 
 interface RebuildJob {
   status: RebuildStatus | null;
-  controller: AbortController;
-  interrupt: AbortController;
+  worker: Worker;
   done: Promise<void>;
+}
+
+/** The worker's entry: compiled JavaScript next to this file, or its TypeScript source under the tests. */
+const WORKER_FILE = join(__dirname, `rebuild.worker${extname(__filename)}`);
+
+/** TypeScript sources (the tests) need the loader the worker does not inherit from jest. */
+function workerRuntime(): { execArgv?: string[]; env?: NodeJS.ProcessEnv } {
+  if (extname(__filename) !== '.ts') return {};
+  return { execArgv: ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register'], env: { ...process.env, SWC_NODE_PROJECT: process.env.SWC_NODE_PROJECT ?? join(process.cwd(), 'tsconfig.json') } };
 }
 
 /**
@@ -23,7 +33,6 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
   private current: RebuildJob | null = null;
 
   constructor(
-    @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(ServingGeneration) private readonly serving: ServingGeneration,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -39,7 +48,7 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     // Interrupted, not cancelled: its progress is saved and the next start resumes it.
-    this.current?.interrupt.abort();
+    this.current?.worker.postMessage({ type: 'interrupt' });
     await this.current?.done;
   }
 
@@ -55,52 +64,65 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
     return [...this.jobs.values()].flatMap((j) => (j.status ? [j.status] : []));
   }
 
-  /** Starts a rebuild; resolves once its first status is known (the generation it builds). */
+  /** Starts a rebuild in its worker thread; resolves once its first status is known (the generation it builds). */
   async start(options: Pick<RebuildOptions, 'policy' | 'keep' | 'restart' | 'asOf' | 'verify'>): Promise<RebuildStatus> {
     if (this.current) throw new Error(`rebuild ${this.current.status?.id ?? ''} is running`);
-    const controller = new AbortController();
-    const interrupt = new AbortController();
-    let first: (status: RebuildStatus) => void = () => undefined;
-    const started = new Promise<RebuildStatus>((resolve) => (first = resolve));
-    const job: RebuildJob = { status: null, controller, interrupt, done: Promise.resolve() };
-    this.current = job;
-    const run = runBlueGreenRebuild(this.eventStore, this.serving, {
-      ...options,
+    const data: RebuildWorkerData = {
+      config: this.config,
       // Readers and projectors in other processes move within two polls of the control document.
-      settleMs: 2 * this.config.GENERATION_POLL_MS + 1000,
-      // This process serves reads meanwhile: the fold and its writes run in short synchronous steps
-      // (a batch of 2,000 events holds the event loop ~20 ms; 250, a few), so a read waits little.
-      batchSize: 250,
-      measuresBatch: 2000,
-      yieldBetweenBatches: true,
-      signal: controller.signal,
-      interrupt: interrupt.signal,
-      onProgress: (status) => {
-        if (!job.status) {
-          this.jobs.set(status.id, job);
-          while (this.jobs.size > 10) this.jobs.delete(this.jobs.keys().next().value as string);
+      options: { ...options, settleMs: 2 * this.config.GENERATION_POLL_MS + 1000 },
+    };
+    const worker = new Worker(WORKER_FILE, { workerData: data, ...workerRuntime() });
+    let first: (status: RebuildStatus) => void = () => undefined;
+    let failed: (error: Error) => void = () => undefined;
+    const started = new Promise<RebuildStatus>((resolve, reject) => ((first = resolve), (failed = reject)));
+    const job: RebuildJob = { status: null, worker, done: Promise.resolve() };
+    this.current = job;
+    job.done = new Promise<void>((resolve) => {
+      worker.on('message', (message: RebuildWorkerMessage) => {
+        if (message.type === 'progress') {
+          const switched = job.status !== null && job.status.phase === 'switch' && message.status.phase !== 'switch';
+          if (!job.status) {
+            this.jobs.set(message.status.id, job);
+            while (this.jobs.size > 10) this.jobs.delete(this.jobs.keys().next().value as string);
+          }
+          job.status = message.status;
+          first(message.status);
+          // The worker switched the control document: this process's readers and projector move now.
+          if (switched) void this.serving.generations.refresh().catch((error: Error) => this.logger.error(`re-reading the generations failed: ${error.message}`));
+          return;
         }
-        job.status = status;
-        first(status);
-      },
+        // Over: the next may start. It closes its stores and ends; one that hangs is stopped.
+        if (this.current === job) this.current = null;
+        setTimeout(() => void worker.terminate(), 10_000).unref();
+        if (message.type === 'finished') {
+          const status = job.status!;
+          this.logger.log(`rebuild ${status.id}: generation ${status.generation} (${status.projectionVersion}) served, ${status.views} views`);
+        } else if (message.name === 'RebuildInterruptedError') this.logger.warn('rebuild interrupted by the shutdown: start it again to resume it');
+        else if (message.name !== 'RebuildCancelledError') {
+          this.logger.error(`rebuild failed: ${message.message}`);
+          failed(new Error(message.message));
+        }
+      });
+      worker.on('error', (error) => {
+        this.logger.error(`rebuild worker failed: ${error.message}`);
+        if (job.status) job.status = { ...job.status, phase: 'failed', error: error.message, finishedAt: new Date().toISOString() };
+        failed(error);
+      });
+      worker.on('exit', () => {
+        if (this.current === job) this.current = null;
+        void this.serving.generations.refresh().catch(() => undefined);
+        resolve();
+      });
     });
-    job.done = run.then(
-      (status) => this.logger.log(`rebuild ${status.id}: generation ${status.generation} (${status.projectionVersion}) served, ${status.views} views`),
-      (error: Error) => {
-        if (error instanceof RebuildInterruptedError) this.logger.warn(`rebuild interrupted by the shutdown: start it again to resume it`);
-        else if (!(error instanceof RebuildCancelledError)) this.logger.error(`rebuild failed: ${error.message}`);
-      },
-    ).finally(() => {
-      if (this.current === job) this.current = null;
-    });
-    return Promise.race([started, run]);
+    return started;
   }
 
   /** Cancels the running rebuild if it has not switched yet; false when it has (or is not running). */
   cancel(id: string): boolean {
     const job = this.jobs.get(id);
     if (!job || job !== this.current || !job.status || !['views', 'measures', 'catch-up', 'population'].includes(job.status.phase)) return false;
-    job.controller.abort();
+    job.worker.postMessage({ type: 'cancel' });
     return true;
   }
 }

@@ -58,8 +58,6 @@ export interface RebuildOptions {
   interrupt?: AbortSignal;
   /** Called as it goes (throttled by the caller). */
   onProgress?: (status: RebuildStatus) => void;
-  /** Give the event loop a turn between batches (a process that serves requests meanwhile). */
-  yieldBetweenBatches?: boolean;
   /** Test fault injection: SIGKILL the process after this many events of the views phase. */
   killAfterEvents?: number;
 }
@@ -216,7 +214,6 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
     seconds: {},
   };
   const report = () => options.onProgress?.({ ...status, verify: status.verify && { ...status.verify }, seconds: { ...status.seconds } });
-  const pause = options.yieldBetweenBatches ? () => new Promise<void>((resolve) => setImmediate(resolve)) : async () => undefined;
   const checkCancelled = () => {
     if (options.signal?.aborted && ['views', 'measures', 'catch-up', 'population'].includes(progress.phase)) throw new RebuildCancelledError();
     if (options.interrupt?.aborted) throw new RebuildInterruptedError();
@@ -274,7 +271,6 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         }
       };
       await inBatches(source(), batchSize, async (batch) => {
-        await pause();
         checkCancelled();
         await runner.applyBatch(batch, null);
         sinceSave += batch.length;
@@ -305,7 +301,6 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         }
       };
       await inBatches(measured(), options.measuresBatch ?? 20_000, async (batch) => {
-        await pause();
         checkCancelled();
         await measures.apply(batch, 'log');
         await saveProgress(generations.control, Object.assign(progress, { measuresAfter: batch[batch.length - 1].position }));
@@ -332,7 +327,6 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         }
       };
       await inBatches(events(), 500, async (batch) => {
-        await pause();
         checkCancelled();
         await follower.applyBatch(batch, null);
         done += batch.length;
