@@ -395,7 +395,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
     }
     status.views = await target.countViews();
     status.skippedEvents = (await listDeadLetters(target)).filter((l) => l.status === 'pending').length;
-    enter('done', status.total, status.total);
+    enter('done', status.events, status.events);
     status.finishedAt = new Date().toISOString();
     report();
     return status;
