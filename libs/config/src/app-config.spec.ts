@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, printableValue, redactSecrets, redactUrl } from './app-config';
+import { ConfigError, isHttpOrigin, loadConfig, printableValue, redactSecrets, redactUrl } from './app-config';
 
 /** The problems of a configuration loadConfig refuses (fails the test if it accepts it). */
 function problemsOf(env: Record<string, string>): string {
@@ -205,5 +205,25 @@ describe('redaction', () => {
     const text = 'Cannot parse esdb://admin:p%40ss%3Aword@h:2113 (p@ss:word), redis said r/pw, sasl kafkapw';
     const redacted = redactSecrets(text, config);
     expect(redacted).toBe('Cannot parse esdb://admin:***@h:2113 (***), redis said ***, sasl ***');
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it('is unset by default (CORS off) and reads a comma-separated list of exact origins', () => {
+    expect(loadConfig({}).CORS_ORIGINS).toBeUndefined();
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: 'http://[::1]:8080' }).CORS_ORIGINS).toEqual(['http://[::1]:8080']);
+  });
+
+  it.each(['*', 'app.example.com', 'https://app.example.com/', 'https://app.example.com/path', 'https://app.example.com?x=1', 'ftp://files.example.com', 'https://u:p@app.example.com', 'https://APP.example.com', 'https://app.example.com:443', 'null', ','])(
+    'refuses %s, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS=/);
+    },
+  );
+
+  it('accepts only http(s) origins', () => {
+    expect(isHttpOrigin('https://a.example')).toBe(true);
+    expect(isHttpOrigin('javascript:alert(1)')).toBe(false);
   });
 });

@@ -96,7 +96,35 @@ export const configSchema = z.object({
   /** CA certificate (PEM) of the server certificate from a private CA; needs a rediss:// REDIS_URL. */
   REDIS_TLS_CA_FILE: pemFile,
   REDIS_KEY_PREFIX: z.string().min(1).default('crm:'),
+  /**
+   * Browser origins allowed to call the HTTP APIs (CORS), comma-separated exact origins such as
+   * `https://app.example.com,http://localhost:5173`; unset = CORS off (no Access-Control-* header).
+   */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value, context) => {
+      const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+      for (const origin of origins) {
+        if (!isHttpOrigin(origin)) {
+          context.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(origin)} is not an origin: each must be http(s)://host[:port], nothing after (no path, not even /)` });
+        }
+      }
+      if (origins.length === 0) context.addIssue({ code: z.ZodIssueCode.custom, message: 'must list at least one origin' });
+      return origins;
+    })
+    .optional(),
 });
+
+/** An exact browser origin: http or https, a host, an optional port, nothing else (as a browser sends it in Origin). */
+export function isHttpOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin;
+}
 
 type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated configuration, with each adapter choice resolved from the mode. */
