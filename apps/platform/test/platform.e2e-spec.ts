@@ -72,7 +72,18 @@ describe('embedded platform over HTTP', () => {
     const event = purchase(`C-${randomUUID()}`);
     await platform.http.post('/v1/events').send(event).expect(202);
     const res = await platform.http.post('/v1/events').send({ ...event, customerId: `C-${randomUUID()}` }).expect(409);
-    expect(res.body.eventId).toBe(event.eventId);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toEqual({
+      type: expect.stringContaining('event-id-conflict'),
+      title: 'Event id already used',
+      status: 409,
+      detail: `The eventId ${event.eventId} is already used by another event; publish this event with an eventId of its own.`,
+      eventId: event.eventId,
+      retriable: false,
+    });
+    // Nothing about the customer whose stream holds the id.
+    expect(JSON.stringify(res.body)).not.toContain(event.customerId);
+    expect(JSON.stringify(res.body)).not.toMatch(/customer-|stream/i);
   });
 
   describe('bad input gets a clear 4xx and changes nothing', () => {

@@ -224,6 +224,14 @@ export class EventIdConflictError extends EventStoreError {
 }
 
 /**
+ * What a caller (HTTP) is told of an EventIdConflictError: that the id is taken, nothing about the
+ * stream (another customer's) that holds it; the error's message, with the stream, is for the logs.
+ */
+export function eventIdConflictDetail(eventId: string): string {
+  return `The eventId ${eventId} is already used by another event; publish this event with an eventId of its own.`;
+}
+
+/**
  * The store cannot be reached or did not answer in time (connection refused, node not leader,
  * deadline exceeded). The same call may succeed later; an append may or may not have been
  * stored, so retry it with the same event ids (idempotency makes that safe).

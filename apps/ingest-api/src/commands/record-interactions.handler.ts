@@ -5,6 +5,7 @@ import {
   EventIdConflictError,
   EventStoreError,
   WrongExpectedRevisionError,
+  eventIdConflictDetail,
   toNewEvent,
   type NewEvent,
   type StreamAppend,
@@ -98,9 +99,15 @@ export class RecordInteractionsHandler implements ICommandHandler<RecordInteract
     const outcomes: RecordOutcome[] = new Array(command.events.length);
     /** Why each event that was not stored was not: a single-event command throws it (409/503 via the problem filter). */
     const errors = new Map<number, unknown>();
+    const logged = new Set<unknown>();
     const fail = (index: number, eventId: string, streamId: string, error: unknown) => {
       outcomes[index] = failure(index, eventId, streamId, error);
       errors.set(index, error);
+      // A batch answers only that the id is taken; where it is stored stays here (a single event: the problem filter logs it).
+      if (error instanceof EventIdConflictError && command.events.length > 1 && !logged.has(error)) {
+        logged.add(error);
+        this.logger.warn(`batch: event-id conflict, ${error.message}`);
+      }
     };
 
     // The registry entry first: its position is below the merge event's, so the head of the log
@@ -217,8 +224,21 @@ export class RecordInteractionsHandler implements ICommandHandler<RecordInteract
 /** Rounds of re-routing retries of events stored before their customer was merged (one event each per stream and round). */
 const MAX_PRE_MERGE_ROUNDS = 16;
 
+/**
+ * The outcome of an event not stored. An eventId conflict names no other stream (another
+ * customer's): the event whose id is taken is told so, the others of its customer's append that
+ * they were not stored with it.
+ */
 function failure(index: number, eventId: string, streamId: string, error: unknown): RecordOutcome {
   const conflict = error instanceof WrongExpectedRevisionError || error instanceof EventIdConflictError;
+  const detail =
+    error instanceof EventIdConflictError
+      ? error.eventId === eventId
+        ? eventIdConflictDetail(eventId)
+        : `Not stored: stored together with the other events of this customer in the request, and the eventId ${error.eventId} among them is already used by another event.`
+      : error instanceof EventStoreError
+        ? error.message
+        : 'the event store failed; retry with the same eventId';
   return {
     index,
     eventId,
@@ -226,7 +246,7 @@ function failure(index: number, eventId: string, streamId: string, error: unknow
     status: conflict ? 'conflict' : 'failed',
     error: {
       title: conflict ? 'Conflict' : 'Not stored',
-      detail: error instanceof EventStoreError ? error.message : 'the event store failed; retry with the same eventId',
+      detail,
       retriable: error instanceof EventStoreError ? error.retriable : true,
     },
   };

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { EventIdConflictError, EventStoreError, WrongExpectedRevisionError } from '@crm/event-store';
+import { EventIdConflictError, EventStoreError, WrongExpectedRevisionError, eventIdConflictDetail } from '@crm/event-store';
 import { ProblemDocument, ProblemException } from './problem';
 
 /**
@@ -52,7 +52,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }).problem;
     }
     if (error instanceof EventIdConflictError) {
-      return new ProblemException(409, 'event-id-conflict', 'Event id already used', error.message, { eventId: error.eventId, retriable: false }).problem;
+      // Where the id is stored (another customer's stream) stays in the log: the caller learns only that it is taken.
+      this.logger.warn(`409 event-id-conflict: ${error.message}`);
+      return new ProblemException(409, 'event-id-conflict', 'Event id already used', eventIdConflictDetail(error.eventId), { eventId: error.eventId, retriable: false }).problem;
     }
     if (error instanceof EventStoreError && error.retriable) {
       return new ProblemException(503, 'store-unavailable', 'Event store unavailable', 'Retry with the same eventId; nothing is stored twice.', { retriable: true }).problem;
