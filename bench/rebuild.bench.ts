@@ -195,13 +195,14 @@ async function main() {
               return null;
             });
             if (!response) continue;
-            const status = (await response.json()) as { phase: string; error: string | null; seconds: Record<string, number> };
+            const status = (await response.json()) as { phase: string; error: string | null; seconds: Record<string, number>; servingEventLoopDelayMs?: { p99: number; max: number } };
             if (status.phase === 'done') return status;
             if (status.phase === 'failed' || status.phase === 'cancelled') throw new Error(`the rebuild ended ${status.phase}: ${status.error}`);
           }
         })();
         const during = await readLoad(platform.base, ids, finished);
-        const phases = (await finished).seconds;
+        const final = await finished;
+        const phases = final.seconds;
         const seconds = (performance.now() - t0) / 1000;
         // The build (views to the population pass), without the settle wait (two polls of the control document, 3 s).
         const build = ['views', 'measures', 'catch-up', 'population'].reduce((sum, phase) => sum + (phases[phase] ?? 0), 0);
@@ -214,6 +215,7 @@ async function main() {
           '200 share (aim 100 %)': `${((100 * during.ok) / Math.max(1, during.reads)).toFixed(2)} %`,
           'rebuild while serving, build / whole (s)': `${build.toFixed(1)} / ${seconds.toFixed(1)}`,
           'build events/s, ratio to raw scan (aim ≥ 0.6)': `${Math.round(events / build).toLocaleString('en-US')}, ${(events / build / limit).toFixed(3)}`,
+          'serving loop delay p99 / max (ms)': final.servingEventLoopDelayMs ? `${final.servingEventLoopDelayMs.p99} / ${final.servingEventLoopDelayMs.max}` : '-',
           ...(during.ok < during.reads ? { 'other statuses': JSON.stringify(during.statuses) } : {}),
         });
       } finally {

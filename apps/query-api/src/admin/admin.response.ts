@@ -117,6 +117,8 @@ export class RebuildStatusResponse {
   @ApiProperty({ type: 'string', nullable: true }) error!: string | null;
   @ApiProperty({ type: () => RebuildVerifyResponse, nullable: true }) verify!: RebuildVerifyResponse | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Seconds per finished phase' }) seconds!: Record<string, number>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'The event-loop delay (p50, p99, max, ms) of the thread that serves reads while the rebuild runs in its worker' })
+  servingEventLoopDelayMs?: Record<string, number>;
 }
 
 export class RebuildListResponse {

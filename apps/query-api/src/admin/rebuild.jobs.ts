@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { extname, join } from 'node:path';
+import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { RebuildOptions, RebuildStatus, ServingGeneration, unfinishedRebuild } from '@crm/projection';
 import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild.worker';
@@ -8,6 +9,8 @@ import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild.worker';
 interface RebuildJob {
   status: RebuildStatus | null;
   worker: Worker;
+  /** The serving thread's event-loop delay while the rebuild runs (what a read waits for the loop). */
+  loopDelay: IntervalHistogram;
   done: Promise<void>;
 }
 
@@ -76,7 +79,9 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
     let first: (status: RebuildStatus) => void = () => undefined;
     let failed: (error: Error) => void = () => undefined;
     const started = new Promise<RebuildStatus>((resolve, reject) => ((first = resolve), (failed = reject)));
-    const job: RebuildJob = { status: null, worker, done: Promise.resolve() };
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const job: RebuildJob = { status: null, worker, loopDelay, done: Promise.resolve() };
     this.current = job;
     job.done = new Promise<void>((resolve) => {
       worker.on('message', (message: RebuildWorkerMessage) => {
@@ -86,8 +91,8 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
             this.jobs.set(message.status.id, job);
             while (this.jobs.size > 10) this.jobs.delete(this.jobs.keys().next().value as string);
           }
-          job.status = message.status;
-          first(message.status);
+          job.status = { ...message.status, servingEventLoopDelayMs: delayOf(loopDelay) };
+          first(job.status);
           // The worker switched the control document: this process's readers and projector move now.
           if (switched) void this.serving.generations.refresh().catch((error: Error) => this.logger.error(`re-reading the generations failed: ${error.message}`));
           return;
@@ -110,6 +115,7 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
         failed(error);
       });
       worker.on('exit', () => {
+        loopDelay.disable();
         if (this.current === job) this.current = null;
         void this.serving.generations.refresh().catch(() => undefined);
         resolve();
@@ -125,4 +131,10 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
     job.worker.postMessage({ type: 'cancel' });
     return true;
   }
+}
+
+/** Event-loop delay percentiles in milliseconds (the histogram counts nanoseconds). */
+function delayOf(histogram: IntervalHistogram): { p50: number; p99: number; max: number } {
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  return { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) };
 }

@@ -93,6 +93,8 @@ export interface RebuildStatus {
   verify: { identical: boolean | null; lines: string[] } | null;
   /** Seconds per phase, as they finish. */
   seconds: Partial<Record<RebuildPhase, number>>;
+  /** In the platform: the event-loop delay of the thread that serves reads while the rebuild ran (ms). */
+  servingEventLoopDelayMs?: { p50: number; p99: number; max: number };
 }
 
 /** Where a rebuild is, in the control store, so a killed one resumes. */
