@@ -85,8 +85,8 @@ describe('ingest group commit over HTTP (embedded store)', () => {
     expect((first.body.results as { status: string }[]).map((r) => r.status)).toEqual(['stored', 'conflict', 'conflict', 'stored', 'stored']);
     expect(findEvent.get(events[1].eventId)).toBeUndefined();
     // The conflicts say the id is taken, nothing of the customer whose stream holds it.
-    expect(first.body.results[2].error).toEqual({ title: 'Conflict', detail: `The eventId ${taken.eventId} is already used by another event; publish this event with an eventId of its own.`, retriable: false });
-    expect(first.body.results[1].error.detail).toBe(`Not stored: stored together with the other events of this customer in the request, and the eventId ${taken.eventId} among them is already used by another event.`);
+    expect((first.body.results as { error: { detail: string } }[])[2].error).toEqual({ title: 'Conflict', detail: `The eventId ${taken.eventId} is already used by another event; publish this event with an eventId of its own.`, retriable: false });
+    expect((first.body.results as { error: { detail: string } }[])[1].error.detail).toBe(`Not stored: stored together with the other events of this customer in the request, and the eventId ${taken.eventId} among them is already used by another event.`);
     expect(JSON.stringify(first.body)).not.toContain(taken.customerId);
 
     const retry = await post('/v1/events/batch', { events });

@@ -52,6 +52,9 @@ describe('parseJsonBody', () => {
   it('refuses bytes that are not UTF-8 (400), another charset (415), bad syntax (400)', () => {
     expect(problemOf(() => parseJsonBody(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), undefined))).toMatchObject({ status: 400, title: 'Body is not UTF-8' });
     expect(problemOf(() => parseJsonBody(Buffer.from('{}'), 'application/json; charset="UTF-16"'))).toMatchObject({ status: 415 });
+    // Found by the fuzz (apps/platform/test/fuzz.e2e-spec.ts): a charset with no readable value was read as UTF-8.
+    expect(problemOf(() => parseJsonBody(Buffer.from("{}"), 'application/json; charset="'))).toMatchObject({ status: 415 });
+    expect(problemOf(() => parseJsonBody(Buffer.from("{}"), 'application/json; charset='))).toMatchObject({ status: 415 });
     expect(problemOf(() => parseJsonBody(Buffer.from('{"a":'), undefined))).toMatchObject({ status: 400, title: 'Malformed JSON' });
   });
 });

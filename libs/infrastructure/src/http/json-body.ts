@@ -79,6 +79,10 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
  */
 export function parseJsonBody(body: Buffer, contentType: string | undefined): unknown {
   const charset = CHARSET.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset === undefined && /;\s*charset\s*=/i.test(contentType ?? '')) {
+    // `charset=` with no readable value (`charset="`): not read as UTF-8 by guess.
+    throw new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', 'The charset parameter of the Content-Type has no readable value; JSON is read as UTF-8 (charset=utf-8).');
+  }
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', `JSON is read as UTF-8; charset ${charset} is not supported.`);
   }
