@@ -18,6 +18,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
+import { AddressInfo, createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,8 +69,21 @@ function customerIds(dir: string): string[] {
   }
 }
 
-/** The platform on `dir` in a child process; resolves once it listens. */
-async function startPlatform(dir: string, port: number) {
+/** A port nothing listens on now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The platform on `dir` in a child process, on a free port; resolves once it listens (and is still the one listening). */
+async function startPlatform(dir: string) {
+  const port = await freePort();
   const child = spawn(process.execPath, ['-r', join(ROOT, 'tools/register-paths.js'), join(ROOT, 'dist/apps/platform/src/main.js')], {
     env: { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEGMENTATION_INTERVAL_SEC: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +95,8 @@ async function startPlatform(dir: string, port: number) {
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the platform exited:\n${output}`);
     const ready = await fetch(`${base}/health/live`).then((r) => r.ok, () => false);
-    if (ready) break;
+    // Ready, and answered by this child (not by something that held the port already).
+    if (ready && child.exitCode === null && output.includes(String(port))) break;
     if (i > 1200) throw new Error(`the platform did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -179,7 +194,7 @@ async function main() {
         'what-if / rebuild, whole commands (aim ≤ 1.5)': `${(whatIfWall / 1000).toFixed(1)} / ${(rebuildWall / 1000).toFixed(1)} s = ${(whatIfWall / rebuildWall).toFixed(2)}`,
       });
       // Reads while the platform rebuilds itself (blue-green, over the admin API), against idle reads.
-      const platform = await startPlatform(dir, 3900 + serving.length);
+      const platform = await startPlatform(dir);
       try {
         const ids = customerIds(dir);
         const idle = await readLoad(platform.base, ids, new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)));
