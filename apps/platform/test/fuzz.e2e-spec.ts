@@ -37,7 +37,7 @@ const MAX_SAFE_PLUS_ONE = Number.MAX_SAFE_INTEGER + 1;
 /** Never a string: wrong for every string field. */
 const NOT_STRINGS: unknown[] = [null, true, false, 0, -0, -1, 1.5, 1e308, MAX_SAFE_PLUS_ONE, [], {}, ['C-1'], { $gt: '' }, { toString: 'x' }, [[[]]]];
 /** Wrong for every number field: not a number, or out of any range a count, amount or score can have. */
-const NOT_NUMBERS: unknown[] = [null, true, '1', 'NaN', 'Infinity', '-0', '1e308', String(MAX_SAFE_PLUS_ONE), '', [], {}, [1], { $gt: 0 }, -1, -1e308]; // (1e308 and 2^53 are numbers some fields accept: durationSec has no maximum)
+const NOT_NUMBERS: unknown[] = [null, true, '1', 'NaN', 'Infinity', '-0', '1e308', String(MAX_SAFE_PLUS_ONE), '', [], {}, [1], { $gt: 0 }, -2, -1e308, 1e308, MAX_SAFE_PLUS_ONE]; // (-1 is a valid sentiment)
 const HOSTILE_IDS = [
   "'; DROP TABLE events; --",
   "C-1' OR '1'='1",

@@ -236,7 +236,9 @@ export function PatternField(pattern: RegExp, maxLength: number, patternMessage:
   });
 }
 
-export function IntegerField(bounds: { min?: number; exclusiveMin?: number; max?: number }, options: FieldOptions = {}): PropertyDecorator {
+export function IntegerField(given: { min?: number; exclusiveMin?: number; max?: number }, options: FieldOptions = {}): PropertyDecorator {
+  // Integers beyond 2^53 - 1 lose precision in JSON numbers: never a valid amount, count or duration.
+  const bounds = { ...given, max: given.max ?? Number.MAX_SAFE_INTEGER, ...(given.min === undefined && given.exclusiveMin === undefined ? { min: -Number.MAX_SAFE_INTEGER } : {}) };
   return field(options, {
     schema: {
       type: 'integer',

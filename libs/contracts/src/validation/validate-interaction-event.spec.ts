@@ -473,3 +473,11 @@ describe('validateInteractionEventBatch', () => {
     expect(validateInteractionEventBatch(body)).toEqual({ ok: false, violations });
   });
 });
+
+describe('validateInteractionEvent: integers beyond 2^53 - 1', () => {
+  it.each([1e308, Number.MAX_SAFE_INTEGER + 1])('rejects an amount of %d (a JSON number that lost its precision), naming it', (amount) => {
+    const body = JSON.parse(JSON.stringify(sampleEvent('PurchaseMade'))) as Json;
+    (body.data as Json).amount = amount;
+    expect(paths(validateInteractionEvent(body))).toEqual(['data.amount']);
+  });
+});
