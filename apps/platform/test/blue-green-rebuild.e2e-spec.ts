@@ -4,15 +4,14 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_POLICY } from '@crm/domain';
-import type { CustomerView } from '@crm/domain';
 import { toStoredInteractionEvent } from '@crm/event-store';
 import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
-import { ProjectedView, ProjectionRunner, RelationshipProjection } from '@crm/projection';
+import { ProjectionRunner, RelationshipProjection } from '@crm/projection';
 import { ReadStore, ReadStoreGenerations, SqliteReadStore } from '@crm/read-store';
 import { EventStore } from '@crm/event-store';
 import { generateHistory } from '@crm/simulation';
 import { tempDir, waitFor } from '@crm/testing';
-import { PlatformHarness, startPlatform } from './platform-harness';
+import { PlatformHarness, startPlatform, viewsWithoutSegments } from './platform-harness';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
@@ -60,18 +59,8 @@ async function cleanFold(eventStore: EventStore, projection: RelationshipProject
     }
   }
   await runner.applyBatch(batch);
-  const views = await comparable(scratch);
+  const views = await viewsWithoutSegments(scratch);
   await scratch.close();
-  return views;
-}
-
-/** The views without what a population pass adds at its own time (the segment, the indexes it evaluated then). */
-async function comparable(readStore: ReadStore): Promise<Map<string, unknown>> {
-  const views = new Map<string, unknown>();
-  for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
-    const { segment: _segment, ...view } = record.view;
-    views.set(record.customerId, { position: record.position, view });
-  }
   return views;
 }
 
@@ -145,7 +134,7 @@ describe('blue-green rebuild on a running platform (embedded)', () => {
     await waitProjected();
     const eventStore = platform.app.get(EventStore);
     const expected = await cleanFold(eventStore, new RelationshipProjection(candidate));
-    const actual = await comparable(platform.app.get(ReadStore));
+    const actual = await viewsWithoutSegments(platform.app.get(ReadStore));
     expect(actual.size).toBe(new Set(events.map((e) => e.customerId)).size);
     expect(actual).toEqual(expected);
     const one = (await platform.http.get(`/v1/customers/${ids[0]}`).expect(200)).body;

@@ -1,24 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CustomerView } from '@crm/domain';
-import { ProjectedView } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { tempDir, waitFor } from '@crm/testing';
-import { PlatformHarness, purchase, startPlatform } from './platform-harness';
+import { PlatformHarness, purchase, startPlatform, viewsWithoutSegments } from './platform-harness';
 
 jest.setTimeout(60_000);
 
 const DAY = 86_400_000;
 const at = (day: number) => new Date(Date.UTC(2026, 0, 1) + day * DAY).toISOString();
-
-/** Every stored record as it is (positions, merged lists, pointers), the population segment left out. */
-async function records(readStore: ReadStore): Promise<Map<string, unknown>> {
-  const all = new Map<string, unknown>();
-  for await (const record of readStore.scanViews<ProjectedView<CustomerView>>()) {
-    const { segment: _segment, ...view } = record.view;
-    all.set(record.customerId, { position: record.position, view });
-  }
-  return all;
-}
 
 describe('identity merge (CustomersMerged)', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -85,11 +73,11 @@ describe('identity merge (CustomersMerged)', () => {
     expect(JSON.stringify(segments)).not.toContain(merged);
 
     // A replay (blue-green rebuild) gives the same views: the merge replays like any other event.
-    const live = await records(platform.app.get(ReadStore));
+    const live = await viewsWithoutSegments(platform.app.get(ReadStore));
     const started = await platform.http.post('/v1/admin/rebuilds').send({}).expect(202);
     let status = started.body;
     await waitFor(async () => ['done', 'failed', 'cancelled'].includes((status = (await platform.http.get(started.headers.location).expect(200)).body).phase), { timeoutMs: 30_000 });
     expect(status.phase).toBe('done');
-    expect(await records(platform.app.get(ReadStore))).toEqual(live);
+    expect(await viewsWithoutSegments(platform.app.get(ReadStore))).toEqual(live);
   });
 });

@@ -5,6 +5,8 @@ import request from 'supertest';
 import { loadConfig } from '@crm/config';
 import { SampleOverrides, sampleEvent } from '@crm/contracts';
 import { ProjectorService } from '@crm/projector';
+import type { ProjectedView } from '@crm/projection';
+import type { ReadStore } from '@crm/read-store';
 import { createPlatformApp } from '../src/create-platform-app';
 
 /** A running all-in-one platform on a data directory, for end-to-end tests over HTTP. */
@@ -63,4 +65,18 @@ export function purchase(customerId: string, overrides: Record<string, unknown> 
 /** A valid inbound phone contact of `customerId` with a fresh eventId. */
 export function contact(customerId: string, overrides: Record<string, unknown> = {}) {
   return sampleEvent('ContactLogged', { eventId: randomUUID(), customerId, occurredAt: '2026-03-10T09:00:00Z', ...overrides } as SampleOverrides<'ContactLogged'>);
+}
+
+/**
+ * Every stored view as it is (position, revision, merged lists, pointers), without what a
+ * population pass adds at its own time (the segment; the indexes it evaluated then are left out
+ * with the record's indexes): what a replay must give again.
+ */
+export async function viewsWithoutSegments(readStore: ReadStore): Promise<Map<string, unknown>> {
+  const views = new Map<string, unknown>();
+  for await (const record of readStore.scanViews<ProjectedView>()) {
+    const { segment: _segment, ...view } = record.view;
+    views.set(record.customerId, { position: record.position, view });
+  }
+  return views;
 }
