@@ -305,18 +305,11 @@ export class ProjectionRunner<V> {
     while (this.switching) await this.switching;
     const target = follow();
     if (target.generation === this.generation) return;
-    if (this.generation === null) {
-      ({ readStore: this.readStore, projection: this.projection } = target);
-      this.generation = target.generation;
-      return;
-    }
     this.switching = (async () => {
       while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
       ({ readStore: this.readStore, projection: this.projection } = target);
       this.generation = target.generation;
       this.dropOwnedViews();
-      this.cache.clear();
-      this.dirty.clear();
     })().finally(() => (this.switching = null));
     await this.switching;
   }
@@ -551,30 +544,17 @@ export class ProjectionRunner<V> {
    */
   private async foldMissing(customerId: string, current: ViewRecord<ProjectedView<V>> | undefined, event: StoredInteractionEvent): Promise<ViewRecord<ProjectedView<V>> | undefined> {
     const from = current?.position ?? -1;
-    let view = current ? { ...current, view: structuredClone(current.view) } : undefined;
+    let view = current;
     for (const missing of await this.historyOf(customerId, event.position - 1, current?.view.merged)()) {
       if (missing.position <= from) continue;
       try {
-        view = await this.fold(customerId, view, missing);
-      } catch {
-        // The step threw: the view from before it, folded again from the stream.
-        view = view ? ((await this.refoldTo(customerId, view.position)) ?? undefined) : undefined;
-      }
-    }
-    return view;
-  }
-
-  /** The view of the customer's stream up to `upTo`, folded from scratch (each event whose step throws skipped). */
-  private async refoldTo(customerId: string, upTo: number): Promise<ViewRecord<ProjectedView<V>> | null> {
-    let view: ViewRecord<ProjectedView<V>> | undefined;
-    for (const event of await this.historyOf(customerId, upTo)()) {
-      try {
-        view = await this.fold(customerId, view ? { ...view, view: structuredClone(view.view) } : undefined, event);
+        // On a copy: a step that throws leaves the view from before it (and the caller's untouched).
+        view = await this.fold(customerId, view && { ...view, view: structuredClone(view.view) }, missing);
       } catch {
         // skipped, as the live fold skipped it
       }
     }
-    return view ?? null;
+    return view;
   }
 
   /** The history loader of a stored view: the customer's events (and those of the customers merged into it) up to the view's position. */
