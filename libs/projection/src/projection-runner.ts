@@ -68,10 +68,31 @@ export class CustomerMergedError extends Error {
 
 /**
  * The customer's events the platform had recorded by `knownAtMs` (their `recordedAt`), from its
- * stream: what a known-at (bitemporal) view folds. Late events recorded after it are left out.
+ * stream and the streams of the customers merged into it by then (a merge recorded later was not
+ * known), in position order, all addressed to the customer: what a known-at (bitemporal) view
+ * folds. Late events recorded after it are left out.
  */
-export function customerEventsKnownAt(eventStore: EventStore, customerId: string, knownAtMs: number): Promise<StoredInteractionEvent[]> {
-  return streamEventsOf(eventStore, customerId, (event) => Date.parse(event.recordedAt) <= knownAtMs);
+export async function customerEventsKnownAt(eventStore: EventStore, customerId: string, knownAtMs: number): Promise<StoredInteractionEvent[]> {
+  const events: StoredInteractionEvent[] = [];
+  const pending = [customerId];
+  for (const seen = new Set<string>(); pending.length > 0; ) {
+    const next = pending.pop() as string;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    const own = await streamEventsOf(eventStore, next, (event) => Date.parse(event.recordedAt) <= knownAtMs);
+    events.push(...(next === customerId ? own : own.map((e) => ({ ...e, customerId }))));
+    for (const event of own) {
+      const merged = isMerge(event) ? mergedIdOf(event) : null;
+      if (merged) pending.push(merged);
+    }
+  }
+  return events.sort((a, b) => a.position - b.position);
+}
+
+/** The customer a CustomersMerged event merges into its survivor, or null when the event does not name another one. */
+function mergedIdOf(event: StoredInteractionEvent): string | null {
+  const id = (event.data as { mergedCustomerId?: unknown }).mergedCustomerId;
+  return typeof id === 'string' && id !== '' && id !== event.customerId ? id : null;
 }
 
 /**
@@ -510,8 +531,8 @@ export class ProjectionRunner<V> {
     existing: Map<string, ViewRecord<ProjectedView<V>>>,
   ): Promise<{ survivor: ViewRecord<ProjectedView<V>>; pointer: ViewRecord<ProjectedView<V>>; mergedBefore: ViewRecord<ProjectedView<V>> | undefined }> {
     const survivorId = event.customerId;
-    const mergedId = (event.data as { mergedCustomerId?: unknown }).mergedCustomerId;
-    if (typeof mergedId !== 'string' || mergedId === '' || mergedId === survivorId) throw new TypeError(`${CUSTOMERS_MERGED} ${event.eventId}: data.mergedCustomerId must name another customer`);
+    const mergedId = mergedIdOf(event);
+    if (mergedId === null) throw new TypeError(`${CUSTOMERS_MERGED} ${event.eventId}: data.mergedCustomerId must name another customer`);
     const mergedBefore = changed.get(mergedId) ?? existing.get(mergedId) ?? (this.options.writeBack ? this.cache.get(mergedId) : undefined) ?? (await this.readStore.getView<ProjectedView<V>>(mergedId)) ?? undefined;
     if (mergedBefore?.view.mergedInto) throw new TypeError(`${CUSTOMERS_MERGED} ${event.eventId}: ${mergedId} was merged into ${mergedBefore.view.mergedInto.customerId} already`);
     const merged = [...new Set([...(current?.view.merged ?? []), mergedId, ...(mergedBefore?.view.merged ?? [])])];

@@ -5,7 +5,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import type { CustomerView } from '@crm/domain';
 import { EventStore } from '@crm/event-store';
 import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
-import { CustomerProjection, ProjectedView, customerEventsKnownAt, historyOfRecord, isMerge } from '@crm/projection';
+import { CustomerProjection, ProjectedView, customerEventsKnownAt, historyOfRecord } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
@@ -77,19 +77,7 @@ export class CustomersController {
    */
   private async knownAt(id: string, knownAt: string) {
     const at = Date.parse(knownAt);
-    // With the streams of the customers merged into it by then (a merge recorded later was not known).
-    const events = [];
-    const pending = [id];
-    for (const seen = new Set<string>(); pending.length > 0; ) {
-      const next = pending.pop() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      const own = await customerEventsKnownAt(this.eventStore, next, at);
-      // Folded as the customer's own (the view of a survivor folds its merged customers' events).
-      events.push(...(next === id ? own : own.map((e) => ({ ...e, customerId: id }))));
-      for (const event of own) if (isMerge(event)) pending.push((event.data as { mergedCustomerId: string }).mergedCustomerId);
-    }
-    events.sort((a, b) => a.position - b.position);
+    const events = await customerEventsKnownAt(this.eventStore, id, at);
     if (events.length === 0) throw notFoundProblem(`No event of customer ${id} was recorded by ${new Date(at).toISOString()}`);
     const record: Record = {
       customerId: id,
