@@ -4,7 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '@crm/config';
 import { openEventStore, openReadStoreGenerations } from '@crm/infrastructure';
-import { RebuildOptions, RebuildStatus, ServingGeneration, createCustomerProjection, runBlueGreenRebuild } from '@crm/projection';
+import { RebuildOptions, RebuildStatus, ServingGeneration, createCustomerProjection, isFinishedPhase, runBlueGreenRebuild } from '@crm/projection';
 import { runningPlatform } from './platform-lock';
 
 interface CliOptions {
@@ -104,7 +104,7 @@ async function viaPlatform(url: string, body: Record<string, unknown>, progress:
   };
   process.on('SIGINT', onInterrupt);
   try {
-    while (!['done', 'cancelled', 'failed'].includes(status.phase)) {
+    while (!isFinishedPhase(status.phase)) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       const polled = await api('GET', `/v1/admin/rebuilds/${status.id}`);
       if (polled.status !== 200) throw new Error(`the platform lost ${status.id} (${polled.status}): it restarted? Start the rebuild again to resume it`);

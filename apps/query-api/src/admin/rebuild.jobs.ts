@@ -3,14 +3,12 @@ import { APP_CONFIG, AppConfig } from '@crm/config';
 import { extname, join } from 'node:path';
 import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { RebuildOptions, RebuildStatus, ServingGeneration, unfinishedRebuild } from '@crm/projection';
+import { RebuildOptions, RebuildStatus, ServingGeneration, isCancellablePhase, unfinishedRebuild } from '@crm/projection';
 import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild.worker';
 
 interface RebuildJob {
   status: RebuildStatus | null;
   worker: Worker;
-  /** The serving thread's event-loop delay while the rebuild runs (what a read waits for the loop). */
-  loopDelay: IntervalHistogram;
   done: Promise<void>;
 }
 
@@ -79,9 +77,10 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
     let first: (status: RebuildStatus) => void = () => undefined;
     let failed: (error: Error) => void = () => undefined;
     const started = new Promise<RebuildStatus>((resolve, reject) => ((first = resolve), (failed = reject)));
+    // The serving thread's event-loop delay while the rebuild runs (what a read waits for the loop).
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
-    const job: RebuildJob = { status: null, worker, loopDelay, done: Promise.resolve() };
+    const job: RebuildJob = { status: null, worker, done: Promise.resolve() };
     this.current = job;
     job.done = new Promise<void>((resolve) => {
       worker.on('message', (message: RebuildWorkerMessage) => {
@@ -127,7 +126,7 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
   /** Cancels the running rebuild if it has not switched yet; false when it has (or is not running). */
   cancel(id: string): boolean {
     const job = this.jobs.get(id);
-    if (!job || job !== this.current || !job.status || !['views', 'measures', 'catch-up', 'population'].includes(job.status.phase)) return false;
+    if (!job || job !== this.current || !job.status || !isCancellablePhase(job.status.phase)) return false;
     job.worker.postMessage({ type: 'cancel' });
     return true;
   }

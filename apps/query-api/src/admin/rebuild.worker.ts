@@ -1,15 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AppConfig } from '@crm/config';
 import { openEventStore, openReadStoreGenerations } from '@crm/infrastructure';
-import { RebuildCancelledError, RebuildInterruptedError, RebuildOptions, ServingGeneration, createCustomerProjection, runBlueGreenRebuild } from '@crm/projection';
+import { RebuildCancelledError, RebuildInterruptedError, RebuildOptions, RebuildStatus, ServingGeneration, createCustomerProjection, runBlueGreenRebuild } from '@crm/projection';
 
 /** What the platform sends the rebuild worker, and what it answers. */
 export interface RebuildWorkerData {
   config: AppConfig;
-  options: Pick<RebuildOptions, 'policy' | 'keep' | 'restart' | 'asOf' | 'verify' | 'settleMs' | 'batchSize' | 'measuresBatch'>;
+  options: Pick<RebuildOptions, 'policy' | 'keep' | 'restart' | 'asOf' | 'verify' | 'settleMs'>;
 }
 export type RebuildWorkerMessage =
-  | { type: 'progress'; status: import('@crm/projection').RebuildStatus }
+  | { type: 'progress'; status: RebuildStatus }
   | { type: 'finished' }
   | { type: 'failed'; name: string; message: string };
 

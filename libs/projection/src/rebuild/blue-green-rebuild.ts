@@ -119,6 +119,13 @@ interface RebuildProgress {
 export const REBUILD_PROGRESS_DOCUMENT = 'rebuild:progress';
 
 const TERMINAL: readonly RebuildPhase[] = ['done', 'cancelled', 'failed'];
+/** The phases before the switch: a rebuild in one of them can still be cancelled. */
+const CANCELLABLE: readonly RebuildPhase[] = ['views', 'measures', 'catch-up', 'population'];
+
+/** Whether a rebuild in this phase has ended (done, cancelled or failed). */
+export const isFinishedPhase = (phase: RebuildPhase): boolean => TERMINAL.includes(phase);
+/** Whether a rebuild in this phase has not switched yet (a cancel drops its generation). */
+export const isCancellablePhase = (phase: RebuildPhase): boolean => CANCELLABLE.includes(phase);
 
 /** Catch-up rounds end when fewer events than this remain behind the live head. */
 const CATCH_UP_CLOSE_ENOUGH = 500;
@@ -141,7 +148,7 @@ export class RebuildInterruptedError extends Error {
 
 /** The progress document of an unfinished rebuild, if any. */
 export async function unfinishedRebuild(generations: ReadStoreGenerations): Promise<{ id: string; phase: RebuildPhase; projectionVersion: string; generation: number } | null> {
-  const progress = await loadProgress(generations.control);
+  const progress = (await ProgressDocument.load(generations.control)).saved;
   if (!progress || TERMINAL.includes(progress.phase)) return null;
   return { id: progress.id, phase: progress.phase, projectionVersion: progress.generation.projectionVersion, generation: progress.generation.id };
 }
@@ -157,11 +164,12 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
 
   // Resume an interrupted rebuild of the same target (or one that already switched: it finishes),
   // or start a new generation; an unswitched one of another target is dropped (it was never served).
-  const saved = await loadProgress(generations.control);
+  const document = await ProgressDocument.load(generations.control);
+  const saved = document.saved;
   const unfinished = saved !== null && !TERMINAL.includes(saved.phase);
   const switched = unfinished && (saved.phase === 'settle' || saved.phase === 'retire');
   const resumable = unfinished && (switched || (!options.restart && saved.generation.projectionVersion === requested.version));
-  if (unfinished && !resumable) await abandon(generations, saved);
+  if (unfinished && !resumable) await abandon(generations, document, saved);
   const projection = resumable ? serving.projectionOf(saved.generation) : requested;
   let progress: RebuildProgress;
   if (resumable) {
@@ -188,7 +196,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
       measuresAfter: -1,
       caughtUpTo: -1,
     };
-    await saveProgress(generations.control, progress);
+    await document.save(progress);
   }
   const target = await generations.storeOf(progress.generation.id);
   const total = await eventStore.count({ streamPrefix: CUSTOMER_STREAM_PREFIX });
@@ -217,7 +225,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
   };
   const report = () => options.onProgress?.({ ...status, verify: status.verify && { ...status.verify }, seconds: { ...status.seconds } });
   const checkCancelled = () => {
-    if (options.signal?.aborted && ['views', 'measures', 'catch-up', 'population'].includes(progress.phase)) throw new RebuildCancelledError();
+    if (options.signal?.aborted && isCancellablePhase(progress.phase)) throw new RebuildCancelledError();
     if (options.interrupt?.aborted) throw new RebuildInterruptedError();
   };
 
@@ -279,7 +287,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         if (options.killAfterEvents !== undefined && done - doneAtStart >= options.killAfterEvents) process.kill(process.pid, 'SIGKILL');
         if (sinceSave >= saveEvery && eventStore.readsStreamsInOrder) {
           await runner.flush();
-          await saveProgress(generations.control, Object.assign(progress, { streamsDone: previous, viewsDone: readBeforeCurrent }));
+          await document.save(Object.assign(progress, { streamsDone: previous, viewsDone: readBeforeCurrent }));
           sinceSave = 0;
         }
         advance(done, doneAtStart);
@@ -287,7 +295,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
       // The head it started at is the new generation's checkpoint (the embedded projector's, once switched).
       await runner.applyBatch([], progress.head);
       await runner.flush();
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'measures', streamsDone: current ?? previous, viewsDone: done }));
+      await document.save(Object.assign(progress, { phase: 'measures', streamsDone: current ?? previous, viewsDone: done }));
     }
 
     // 2. Measures, in log order, without the events the views skipped (their dead letters).
@@ -305,10 +313,10 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
       await inBatches(measured(), options.measuresBatch ?? 20_000, async (batch) => {
         checkCancelled();
         await measures.apply(batch, 'log');
-        await saveProgress(generations.control, Object.assign(progress, { measuresAfter: batch[batch.length - 1].position }));
+        await document.save(Object.assign(progress, { measuresAfter: batch[batch.length - 1].position }));
         advance(done, 0);
       });
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'catch-up', caughtUpTo: progress.head }));
+      await document.save(Object.assign(progress, { phase: 'catch-up', caughtUpTo: progress.head }));
     }
 
     // A write-through runner on the new generation for the events after the head: views, measures, dead letters.
@@ -332,11 +340,11 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         checkCancelled();
         await follower.applyBatch(batch, null);
         done += batch.length;
-        await saveProgress(generations.control, Object.assign(progress, { caughtUpTo: batch[batch.length - 1].position }));
+        await document.save(Object.assign(progress, { caughtUpTo: batch[batch.length - 1].position }));
         advance(status.done + batch.length, 0);
       });
       progress.caughtUpTo = Math.max(progress.caughtUpTo, upTo);
-      await saveProgress(generations.control, progress);
+      await document.save(progress);
       return done;
     };
 
@@ -349,7 +357,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         const folded = await catchUp(head);
         if (folded < CATCH_UP_CLOSE_ENOUGH) break;
       }
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'population' }));
+      await document.save(Object.assign(progress, { phase: 'population' }));
     }
 
     // 4. The population pass on the new generation.
@@ -363,7 +371,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
           ? { identical: true, lines: [`verify: the ${before.size} views are identical as of ${asOf}`] }
           : { identical: false, lines: [`verify: views DIFFER as of ${asOf}`, ...describeDifferences(differences)] };
       }
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'switch' }));
+      await document.save(Object.assign(progress, { phase: 'switch' }));
     }
 
     // 5. The switch: one compare-and-set; readers and projectors follow.
@@ -375,7 +383,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         const kept = progress.keep ? [...s.kept, s.active] : s.kept;
         return { ...s, active: { ...progress.generation, servedSince }, building: null, kept };
       });
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'settle' }));
+      await document.save(Object.assign(progress, { phase: 'settle' }));
     }
 
     // 6. Settle: what the old generation received from projectors that had not moved yet.
@@ -383,7 +391,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
       enter('settle', 0);
       if (options.settleMs && options.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, options.settleMs));
       await catchUp(await eventStore.headPosition());
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'retire' }));
+      await document.save(Object.assign(progress, { phase: 'retire' }));
     }
 
     // 7. Retire the old generation.
@@ -393,7 +401,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
         const keptElsewhere = generations.state.kept.some((g) => g.id === progress.previousGeneration);
         if (!keptElsewhere) await generations.destroy(progress.previousGeneration);
       }
-      await saveProgress(generations.control, Object.assign(progress, { phase: 'done' }));
+      await document.save(Object.assign(progress, { phase: 'done' }));
     }
     status.views = await target.countViews();
     status.skippedEvents = (await listDeadLetters(target)).filter((l) => l.status === 'pending').length;
@@ -403,7 +411,7 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
     return status;
   } catch (error) {
     if (error instanceof RebuildCancelledError) {
-      await abandon(generations, progress);
+      await abandon(generations, document, progress);
       status.phase = 'cancelled';
     } else if (!(error instanceof RebuildInterruptedError)) {
       status.phase = 'failed';
@@ -416,10 +424,10 @@ export async function runBlueGreenRebuild(eventStore: EventStore, serving: Servi
 }
 
 /** Drops an unswitched rebuild's generation and marks it cancelled. */
-async function abandon(generations: ReadStoreGenerations, progress: RebuildProgress): Promise<void> {
+async function abandon(generations: ReadStoreGenerations, document: ProgressDocument, progress: RebuildProgress): Promise<void> {
   await generations.update((s) => (s.building?.id === progress.generation.id ? { ...s, building: null } : null));
   if (generations.active.id !== progress.generation.id) await generations.destroy(progress.generation.id);
-  await saveProgress(generations.control, Object.assign(progress, { phase: 'cancelled' as RebuildPhase }));
+  await document.save(Object.assign(progress, { phase: 'cancelled' as RebuildPhase }));
 }
 
 async function inBatches(source: AsyncIterable<RecordedEvent>, size: number, apply: (batch: StoredInteractionEvent[]) => Promise<void>): Promise<void> {
@@ -434,13 +442,26 @@ async function inBatches(source: AsyncIterable<RecordedEvent>, size: number, app
   if (batch.length > 0) await apply(batch);
 }
 
-async function loadProgress(control: ReadStore): Promise<RebuildProgress | null> {
-  return (await control.getDocuments<RebuildProgress>([REBUILD_PROGRESS_DOCUMENT])).get(REBUILD_PROGRESS_DOCUMENT)?.value ?? null;
-}
+/**
+ * The progress document, read once: each save writes on top of the version this rebuild wrote last
+ * (one round trip per save; another rebuild writing it meanwhile makes the save fail, loudly).
+ */
+class ProgressDocument {
+  private constructor(
+    private readonly control: ReadStore,
+    private version: number,
+    readonly saved: RebuildProgress | null,
+  ) {}
 
-async function saveProgress(control: ReadStore, progress: RebuildProgress): Promise<void> {
-  const current = (await control.getDocuments([REBUILD_PROGRESS_DOCUMENT])).get(REBUILD_PROGRESS_DOCUMENT);
-  await control.putDocuments([{ name: REBUILD_PROGRESS_DOCUMENT, expectedVersion: current?.version ?? 0, value: progress }]);
+  static async load(control: ReadStore): Promise<ProgressDocument> {
+    const stored = (await control.getDocuments<RebuildProgress>([REBUILD_PROGRESS_DOCUMENT])).get(REBUILD_PROGRESS_DOCUMENT);
+    return new ProgressDocument(control, stored?.version ?? 0, stored?.value ?? null);
+  }
+
+  async save(progress: RebuildProgress): Promise<void> {
+    await this.control.putDocuments([{ name: REBUILD_PROGRESS_DOCUMENT, expectedVersion: this.version, value: progress }]);
+    this.version++;
+  }
 }
 
 /**
