@@ -43,7 +43,7 @@ export async function generationLocations(config: AppConfig): Promise<Generation
 }
 
 /** The generations of the configured read store, the active one served (also used by the CLIs). */
-export async function openReadStoreGenerations(config: AppConfig, options: { defaultProjectionVersion?: string; pollMs?: number } = {}): Promise<ReadStoreGenerations> {
+export async function openReadStoreGenerations(config: AppConfig, options: { pollMs?: number } = {}): Promise<ReadStoreGenerations> {
   return ReadStoreGenerations.open(await generationLocations(config), options);
 }
 

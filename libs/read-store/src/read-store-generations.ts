@@ -41,7 +41,6 @@ export class ReadStoreGenerations {
   private readonly stores = new Map<number, Promise<ReadStore>>();
   private activeStore: ReadStore;
   private stateVersion: number;
-  private listeners: ((active: GenerationInfo, previous: GenerationInfo) => void | Promise<void>)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<GenerationInfo> | null = null;
 
@@ -60,14 +59,14 @@ export class ReadStoreGenerations {
 
   /**
    * Opens the control store and the active generation (generation 0, the base keyspace, when no
-   * rebuild ever switched). `defaultProjectionVersion` describes generation 0 in that case.
+   * rebuild ever switched; its projection version is then 'unknown': each view records its own).
    * With `pollMs` > 0 the control document is re-read on that interval (other processes switch).
    */
-  static async open(locations: GenerationLocations, options: { defaultProjectionVersion?: string; pollMs?: number } = {}): Promise<ReadStoreGenerations> {
+  static async open(locations: GenerationLocations, options: { pollMs?: number } = {}): Promise<ReadStoreGenerations> {
     const control = await locations.openControl();
     const stored = (await control.getDocuments<GenerationsState>([GENERATIONS_DOCUMENT])).get(GENERATIONS_DOCUMENT);
     const state: GenerationsState = stored?.value ?? {
-      active: { id: 0, projectionVersion: options.defaultProjectionVersion ?? 'unknown', policy: null, createdAt: new Date(0).toISOString(), servedSince: new Date(0).toISOString() },
+      active: { id: 0, projectionVersion: 'unknown', policy: null, createdAt: new Date(0).toISOString(), servedSince: new Date(0).toISOString() },
       building: null,
       kept: [],
       lastId: 0,
@@ -95,12 +94,6 @@ export class ReadStoreGenerations {
 
   describe(generation: number): string {
     return this.locations.describe(generation);
-  }
-
-  /** Called after readers switched to another generation (in this process). */
-  onSwitch(listener: (active: GenerationInfo, previous: GenerationInfo) => void | Promise<void>): () => void {
-    this.listeners.push(listener);
-    return () => (this.listeners = this.listeners.filter((l) => l !== listener));
   }
 
   /** The store of any generation (opened once). */
@@ -144,7 +137,6 @@ export class ReadStoreGenerations {
         void old.then((s) => s.close()).catch(() => undefined);
       }, RETIRED_STORE_CLOSE_MS).unref();
     }
-    for (const listener of this.listeners) await listener(state.active, previous);
   }
 
   /**
