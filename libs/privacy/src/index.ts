@@ -1,0 +1,2 @@
+export * from './privacy.errors';
+export * from './field-cipher';
