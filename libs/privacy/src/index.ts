@@ -1,2 +1,4 @@
 export * from './privacy.errors';
 export * from './field-cipher';
+export * from './key-store.port';
+export * from './memory/in-memory-key-store';

@@ -4,3 +4,4 @@ export * from './read-store.contract';
 export * from './temp-dir';
 export * from './messaging.contract';
 export * from './service-process';
+export * from './key-store.contract';
