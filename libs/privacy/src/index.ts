@@ -2,3 +2,4 @@ export * from './privacy.errors';
 export * from './field-cipher';
 export * from './key-store.port';
 export * from './memory/in-memory-key-store';
+export * from './sqlite/sqlite-key-store';
