@@ -3,3 +3,5 @@ export * from './field-cipher';
 export * from './key-store.port';
 export * from './memory/in-memory-key-store';
 export * from './sqlite/sqlite-key-store';
+export * from './redis/redis-key-store';
+export * from './redis/redis-key-store.keys';
