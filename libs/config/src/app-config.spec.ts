@@ -35,7 +35,7 @@ describe('loadConfig', () => {
   });
 
   it('requires the server addresses in distributed mode', () => {
-    expect(() => loadConfig({ CRM_MODE: 'distributed' })).toThrow(/ESDB_URL=\(unset\)[\s\S]*KAFKA_BROKERS[\s\S]*REDIS_URL/);
+    expect(() => loadConfig({ CRM_MODE: 'distributed' })).toThrow(/ESDB_URL=\(unset\)[\s\S]*KAFKA_BROKERS[\s\S]*REDIS_URL[\s\S]*API_KEYS=\(unset\)/);
   });
 
   it('reads the group-commit settings and names bad ones', () => {
@@ -49,6 +49,18 @@ describe('loadConfig', () => {
   });
 });
 
+describe('API keys and rate limits', () => {
+  it('needs keys in distributed mode, never both sources, and a well-formed RATE_LIMIT', () => {
+    const servers = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379' };
+    expect(problemsOf(servers)).toContain('API_KEYS=(unset): API_KEYS or API_KEYS_FILE is required with CRM_MODE=distributed');
+    expect(loadConfig({ ...servers, API_KEYS_FILE: '/etc/crm/keys' }).API_KEYS_FILE).toBe('/etc/crm/keys');
+    expect(problemsOf({ API_KEYS: 'x', API_KEYS_FILE: '/k' })).toContain('API_KEYS_FILE="/k": set API_KEYS or API_KEYS_FILE, not both');
+    expect(loadConfig({}).RATE_LIMIT).toBe('1000/s');
+    expect(problemsOf({ RATE_LIMIT: '0/s' })).toContain('RATE_LIMIT="0/s": must look like 1000/s');
+    expect(problemsOf({ RATE_LIMIT: '10/day' })).toContain('RATE_LIMIT="10/day"');
+  });
+});
+
 describe('adapter selection', () => {
   it('lets one adapter be swapped: the Kafka path on the embedded store', () => {
     const config = loadConfig({ TRANSPORT: 'kafka', READ_STORE: 'redis', KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:6379' });
@@ -56,7 +68,7 @@ describe('adapter selection', () => {
   });
 
   it('defaults the distributed mode to EventStoreDB, Redis and Kafka', () => {
-    const config = loadConfig({ CRM_MODE: 'distributed', ESDB_URL: 'esdb://localhost:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379' });
+    const config = loadConfig({ CRM_MODE: 'distributed', ESDB_URL: 'esdb://localhost:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64) });
     expect(config).toMatchObject({ EVENT_STORE: 'esdb', READ_STORE: 'redis', TRANSPORT: 'kafka' });
   });
 
@@ -82,7 +94,7 @@ describe('secured connections', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const distributed = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=true', KAFKA_BROKERS: 'kafka:9093', REDIS_URL: 'rediss://redis:6380' };
+  const distributed = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=true', KAFKA_BROKERS: 'kafka:9093', REDIS_URL: 'rediss://redis:6380', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64) };
 
   it('accepts a fully secured distributed setup', () => {
     const config = loadConfig({

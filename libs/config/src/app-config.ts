@@ -97,6 +97,16 @@ export const configSchema = z.object({
   REDIS_TLS_CA_FILE: pemFile,
   REDIS_KEY_PREFIX: z.string().min(1).default('crm:'),
   /**
+   * API keys, one per line or separated by `;`: `<name> <scope>[,<scope>…] sha256:<hex> [rate=<n>/<s|min|h>]`
+   * (scopes: publish, read, read-pii, admin). Only hashes: `npm run keys -- create` makes a key and
+   * its line. Unset in embedded mode: a key is generated in DATA_DIR on first start.
+   */
+  API_KEYS: z.string().min(1).optional(),
+  /** A file of key lines (as API_KEYS; `#` comments), re-read when it changes: keys rotate without a restart. */
+  API_KEYS_FILE: z.string().min(1).optional(),
+  /** Requests per key per window when its line gives no `rate=`: `<n>/s`, `<n>/min` or `<n>/h`. */
+  RATE_LIMIT: z.string().regex(/^[1-9]\d{0,8}\/(s|min|h)$/, 'must look like 1000/s, 6000/min or 100000/h').default('1000/s'),
+  /**
    * Browser origins allowed to call the HTTP APIs (CORS), comma-separated exact origins such as
    * `https://app.example.com,http://localhost:5173`; unset = CORS off (no Access-Control-* header).
    */
@@ -216,8 +226,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     [config.READ_STORE === 'redis', 'REDIS_URL', 'READ_STORE=redis'],
   ];
   const missing = needs.filter(([needed, key]) => needed && !config[key]).map(([, key, why]) => `${key}=(unset): required with ${why}${distributed ? ' (CRM_MODE=distributed)' : ''}`);
+  if (distributed && !config.API_KEYS && !config.API_KEYS_FILE) missing.push('API_KEYS=(unset): API_KEYS or API_KEYS_FILE is required with CRM_MODE=distributed (npm run keys -- create makes a key)');
   if (missing.length > 0) throw new ConfigError(missing);
   const problems = [...checkConnectionSecurity(config), ...checkFiles(config)];
+  if (config.API_KEYS && config.API_KEYS_FILE) problems.push(`API_KEYS_FILE=${JSON.stringify(config.API_KEYS_FILE)}: set API_KEYS or API_KEYS_FILE, not both`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

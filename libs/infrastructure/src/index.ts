@@ -13,3 +13,8 @@ export * from './http/json-body';
 export * from './http/configure-http-app';
 export * from './create-service-app';
 export * from './open-read-store';
+export * from './auth/api-keys';
+export * from './auth/api-key-registry';
+export * from './auth/api-key.guard';
+export * from './auth/access.decorators';
+export * from './auth/rate-limit';

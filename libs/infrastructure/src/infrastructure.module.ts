@@ -1,8 +1,14 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional, Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
 import { InProcessBroker, InProcessBus, InProcessPublisher, KafkaBroker, KafkaPublisher, MessageBroker, MessagePublisher, createKafka } from '@crm/messaging';
 import { ReadStore, ReadStoreGenerations } from '@crm/read-store';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRegistry } from './auth/api-key-registry';
+import { parseRate } from './auth/api-keys';
+import { ApiKeyThrottlerGuard, rateLimitOptions } from './auth/rate-limit';
 import { describeConnections, kafkaOptions } from './connection-options';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
@@ -22,6 +28,7 @@ class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
     @Inject(MessageBroker) private readonly broker: MessageBroker,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly health: HealthRegistry,
+    @Optional() @Inject(ApiKeyRegistry) private readonly keys?: ApiKeyRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -35,9 +42,11 @@ class AdapterLifecycle implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`adapters: event store ${this.config.EVENT_STORE}, read store ${this.config.READ_STORE}, transport ${this.config.TRANSPORT}`);
     const connections = describeConnections(this.config);
     if (connections) this.logger.log(`connections: ${connections}`);
+    if (this.keys) this.logger.log(`API keys: ${this.keys.size} from ${this.keys.source}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.keys?.close();
     await Promise.allSettled([this.publisher.close(), this.broker.close()]);
     await Promise.allSettled([this.eventStore.close(), this.generations.close()]);
     this.logger.log('adapters closed');
@@ -54,10 +63,21 @@ export class InfrastructureModule {
   static forRoot(config: AppConfig, options: { http?: boolean } = {}): DynamicModule {
     const kafka = config.TRANSPORT === 'kafka' ? createKafka(kafkaOptions(config)) : null;
     const bus = config.TRANSPORT === 'in-process' ? new InProcessBus(config.KAFKA_PARTITIONS) : null;
+    const http = options.http !== false;
+    // Every HTTP route: the key and its scope first, then the key's rate (guards run in this order).
+    const access: Provider[] = http
+      ? [
+          { provide: ApiKeyRegistry, useFactory: () => ApiKeyRegistry.fromConfig(config) },
+          { provide: APP_GUARD, useClass: ApiKeyGuard },
+          { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
+        ]
+      : [];
     return {
       module: InfrastructureModule,
-      controllers: options.http === false ? [] : [HealthController],
+      imports: http ? [ThrottlerModule.forRoot(rateLimitOptions(parseRate(config.RATE_LIMIT)!))] : [],
+      controllers: http ? [HealthController] : [],
       providers: [
+        ...access,
         { provide: APP_CONFIG, useValue: config },
         { provide: TOPIC_NAMES, useValue: topicNames(config) },
         { provide: EventStore, useFactory: () => openEventStore(config) },
@@ -69,7 +89,7 @@ export class InfrastructureModule {
         HealthRegistry,
         AdapterLifecycle,
       ],
-      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, ReadStoreGenerations, MessagePublisher, MessageBroker, HealthRegistry],
+      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, ReadStoreGenerations, MessagePublisher, MessageBroker, HealthRegistry, ...(http ? [ApiKeyRegistry] : [])],
     };
   }
 }

@@ -22,7 +22,7 @@ import {
   validateInteractionEventBatch,
 } from '@crm/contracts/edge';
 import type { ExpectedRevision } from '@crm/event-store';
-import { ApiProblemResponse, JSON_MEDIA_TYPES, ProblemException, validationProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, JSON_MEDIA_TYPES, ProblemException, RequireScope, validationProblem } from '@crm/infrastructure';
 import { RecordInteractionsCommand, RecordOutcome } from '../commands/record-interactions.command';
 import { CustomerMergeRefusedError } from '../merges/customer-merge-refused.error';
 import { BatchResultResponse, StoredEventResponse } from './events.response';
@@ -42,6 +42,7 @@ const EXAMPLE_EVENT = {
 @ApiExtraModels(...EVENT_DTO_CLASSES, InteractionEventBatchDto)
 @ApiProblemResponse(413, 'Body over BODY_LIMIT')
 @ApiProblemResponse(415, 'Not JSON (Content-Type), a charset other than UTF-8, or an unsupported Content-Encoding')
+@RequireScope('publish')
 @Controller('v1/events')
 export class EventsController {
   constructor(

@@ -2,7 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { EVENT_TYPES, InteractionEventType, isInteractionEventType } from '@crm/contracts';
 import { JSON_SCHEMA_DIALECT, JsonSchema, allJsonSchemas, jsonSchemaFor } from '@crm/contracts/edge';
-import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, notFoundProblem, RequireScope } from '@crm/infrastructure';
 
 const JSON_SCHEMA_DOCUMENT = { type: 'object', additionalProperties: true, description: `A JSON Schema (${JSON_SCHEMA_DIALECT}) of one event type, envelope and data` } as const;
 
@@ -16,6 +16,7 @@ export class EventSchemasResponse {
 
 /** JSON Schemas of the event types, so publishers can validate before sending. */
 @ApiTags('ingest')
+@RequireScope('publish', 'read', 'admin')
 @Controller('v1/schemas')
 export class SchemasController {
   @Get()

@@ -4,7 +4,7 @@ import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQu
 import { DeadLetterListResponse, GenerationsResponse, RebuildListResponse, RebuildStatusResponse, RedriveResponse, WhatIfDimensionResponse, WhatIfJobResponse } from './admin.response';
 import { PolicyValidationError, parsePolicy } from '@crm/domain';
 import { EventStore } from '@crm/event-store';
-import { ApiProblemResponse, ProblemException, notFoundProblem, validationProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, notFoundProblem, ProblemException, RequireScope, validationProblem } from '@crm/infrastructure';
 import { CustomerProjection, RelationshipProjection, listDeadLetters, redriveDeadLetters } from '@crm/projection';
 import { ReadStore, ReadStoreGenerations } from '@crm/read-store';
 import { asOfInstant } from '../http/as-of.request.dto';
@@ -20,6 +20,7 @@ import { RebuildRequestDto, RedriveRequestDto, WhatIfRequestDto } from './what-i
 @ApiTags('admin')
 @ApiExtraModels(WhatIfDimensionResponse)
 @ApiProblemResponse(400, 'The request is not valid: each violated field named')
+@RequireScope('admin')
 @Controller('v1/admin')
 export class AdminController {
   private readonly projection: RelationshipProjection;

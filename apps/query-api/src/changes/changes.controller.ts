@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
 import { ChangeFeed } from './change-feed';
+import { RequireScope } from '@crm/infrastructure';
 
 const DESCRIPTION = `Server-sent events, one \`relationship-change\` per change of a customer's lifecycle stage, trust
 stage, tier or loyalty stage, with the causing event; live from the moment of connection.
@@ -20,6 +21,7 @@ crm.relationship-changes.v1), then the stream goes on live.
 connections open through proxies. At shutdown the stream ends; reconnect.`;
 
 @ApiTags('query')
+@RequireScope('read')
 @Controller('v1/changes')
 export class ChangesController {
   constructor(private readonly feed: ChangeFeed) {}

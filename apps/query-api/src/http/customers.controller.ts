@@ -4,7 +4,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CustomerView } from '@crm/domain';
 import { EventStore } from '@crm/event-store';
-import { ApiProblemResponse, notFoundProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, notFoundProblem, RequireScope } from '@crm/infrastructure';
 import { CustomerProjection, ProjectedView, customerEventsKnownAt, historyOfRecord } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
@@ -18,6 +18,7 @@ type Record = ViewRecord<ProjectedView<CustomerView>>;
 
 @ApiTags('query')
 @ApiProblemResponse(400, 'A query parameter is not valid: each one named')
+@RequireScope('read')
 @Controller('v1/customers')
 export class CustomersController {
   constructor(

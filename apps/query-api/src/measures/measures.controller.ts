@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, ValidateBy } from 'class-validator';
 import { isOffsetDateTime } from '@crm/contracts/edge';
-import { ApiProblemResponse } from '@crm/infrastructure';
+import { ApiProblemResponse, RequireScope } from '@crm/infrastructure';
 import { InteractionMeasuresStore } from '@crm/projection';
 import { ReadStore } from '@crm/read-store';
 import { MeasuresResponse } from './measures.response';
@@ -34,6 +34,7 @@ export class MeasuresRequestDto {
 /** Call-centre interaction measures (empowerment rate, first-contact resolution, handle time, SLA) per day. */
 @ApiTags('measures')
 @ApiProblemResponse(400, 'from or to is not a date YYYY-MM-DD')
+@RequireScope('read')
 @Controller('v1')
 export class MeasuresController {
   private readonly store: InteractionMeasuresStore;

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse } from '@crm/infrastructure';
+import { ApiProblemResponse, RequireScope } from '@crm/infrastructure';
 import { AsOfField, asOfInstant } from '../http/as-of.request.dto';
 import type { SegmentsReport } from '@crm/projection';
 import { SegmentationService } from './segmentation.service';
@@ -16,6 +16,7 @@ export class RefreshSegmentsRequestDto {
 export class SegmentsController {
   constructor(private readonly segmentation: SegmentationService) {}
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({
     summary: 'Population aggregates of the latest pass',
@@ -28,6 +29,7 @@ export class SegmentsController {
     return this.segmentation.latest();
   }
 
+  @RequireScope('admin')
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse, validationProblem } from '@crm/infrastructure';
+import { ApiProblemResponse, RequireScope, validationProblem } from '@crm/infrastructure';
 import { ReadStore } from '@crm/read-store';
 import { SegmentationService } from '../segmentation/segmentation.service';
 import { ListWinBackRequestDto } from './list-win-back.request.dto';
@@ -8,6 +8,7 @@ import { InvalidWinBackCursorError, WinBackPage, readWinBackPage } from '@crm/pr
 import { WinBackPageResponse } from './win-back.response.dto';
 
 @ApiTags('segments')
+@RequireScope('read')
 @Controller('v1/win-back')
 export class WinBackController {
   constructor(

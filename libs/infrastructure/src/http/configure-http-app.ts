@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '@crm/config';
+import { API_KEY_SCHEME } from '../auth/access.decorators';
 import { ContractValidationPipe } from './contract-validation.pipe';
 import { JSON_MEDIA_TYPES, jsonBodyParser } from './json-body';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -76,6 +77,10 @@ export function configureHttpApp(
       .setTitle(title)
       .setDescription('Event-sourced customer-interaction platform: publish call-centre events, read relationship views.')
       .setVersion('1')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'An API key (`Authorization: Bearer <key>`); each operation lists the scopes that may call it in x-required-scopes. `npm run keys -- create` makes one.' },
+        API_KEY_SCHEME,
+      )
       .build(),
     { extraModels: [ProblemResponse, ViolationResponse] },
   );
