@@ -30,7 +30,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@crm/config';
 import { InteractionEvent, sampleEvent } from '@crm/contracts';
 import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
-import { createServiceApp } from '@crm/infrastructure';
+import { createServiceApp, hashApiKey, keyLine } from '@crm/infrastructure';
+
+/** The publisher key of the latency phase (its rate limit is not what is measured). */
+const benchKey = `crm_bench_${randomUUID()}`;
 import { IngestModule } from '@crm/ingest-api';
 import { QueryModule } from '@crm/query-api';
 import { ReadStore, RedisReadStore } from '@crm/read-store';
@@ -195,6 +198,7 @@ async function runDeployment(projectors: number, cacheViews: number, backlog: In
     LOG_LEVEL: 'warn',
     PORT: '0',
     SEGMENTATION_INTERVAL_SEC: '0',
+    API_KEYS: keyLine('bench', ['publish', 'read'], hashApiKey(benchKey), '999999999/s'),
   };
   const config = loadConfig(env);
   let app: NestExpressApplication | null = null;
@@ -255,7 +259,7 @@ async function runDeployment(projectors: number, cacheViews: number, backlog: In
       pending.push(
         (async () => {
           const t0 = performance.now();
-          const res = await fetch(`${base}/v1/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: batch }) });
+          const res = await fetch(`${base}/v1/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${benchKey}` }, body: JSON.stringify({ events: batch }) });
           if (res.status !== 202) throw new Error(`publish answered ${res.status}`);
           while (!(await views.getView(sample.customerId))) await sleep(2);
           latencies.push(performance.now() - t0);

@@ -18,6 +18,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { AddressInfo, createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,13 @@ import { repoRoot } from './repo-root';
 import { InteractionEvent } from '@crm/contracts';
 import { DEFAULT_POLICY } from '@crm/domain';
 import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
+import { hashApiKey, keyLine } from '@crm/infrastructure';
 import { generateHistory } from '@crm/simulation';
+
+/** The key of the reads and the admin calls, with a rate limit the read load does not reach. */
+const BENCH_KEY = `crm_bench_${randomUUID()}`;
+const BENCH_KEYS = keyLine('bench', ['read', 'admin'], hashApiKey(BENCH_KEY), '999999999/s');
+const AUTH = { authorization: `Bearer ${BENCH_KEY}` };
 
 const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.split('=')[1] ?? '100000,1000000').split(',').map(Number);
 const cpuProfDir = process.argv.find((a) => a.startsWith('--cpu-prof-dir='))?.split('=')[1];
@@ -45,7 +52,7 @@ async function readLoad(base: string, ids: readonly string[], until: Promise<unk
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       const id = ids[seed % ids.length];
       const started = performance.now();
-      const status = await fetch(`${base}/v1/customers/${id}`).then(
+      const status = await fetch(`${base}/v1/customers/${id}`, { headers: AUTH }).then(
         async (r) => (await r.arrayBuffer(), r.status),
         () => 0,
       );
@@ -85,7 +92,7 @@ function freePort(): Promise<number> {
 async function startPlatform(dir: string) {
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', join(ROOT, 'tools/register-paths.js'), join(ROOT, 'dist/apps/platform/src/main.js')], {
-    env: { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEGMENTATION_INTERVAL_SEC: '0' },
+    env: { ...process.env, API_KEYS: BENCH_KEYS, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEGMENTATION_INTERVAL_SEC: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -199,13 +206,13 @@ async function main() {
         const ids = customerIds(dir);
         const idle = await readLoad(platform.base, ids, new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)));
         t0 = performance.now();
-        const started = await fetch(`${platform.base}/v1/admin/rebuilds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const started = await fetch(`${platform.base}/v1/admin/rebuilds`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: '{}' });
         if (started.status !== 202) throw new Error(`POST /v1/admin/rebuilds answered ${started.status}: ${await started.text()}`);
         const location = `${platform.base}${started.headers.get('location')}`;
         const finished = (async () => {
           for (let failures = 0; ; ) {
             await new Promise((resolve) => setTimeout(resolve, 500));
-            const response = await fetch(location).catch((error: Error) => {
+            const response = await fetch(location, { headers: AUTH }).catch((error: Error) => {
               if (++failures > 5) throw new Error(`polling ${location}: ${error.message}\n${platform.output()}`);
               return null;
             });

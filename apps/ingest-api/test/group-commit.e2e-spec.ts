@@ -10,9 +10,11 @@ import { sampleEvent, type SampleOverrides } from '@crm/contracts';
 import { EventStore, SQLITE_EVENT_STORE_FILENAME } from '@crm/event-store';
 import { createServiceApp } from '@crm/infrastructure';
 import { IngestModule } from '../src/ingest.module';
+import { testApiKeys } from '@crm/testing';
 
 /** The ingest API alone on the embedded store, with a coalescing wait long enough to be seen in a test. */
 describe('ingest group commit over HTTP (embedded store)', () => {
+  const publisher = testApiKeys({ publisher: ['publish'] });
   let dir: string;
   let app: NestExpressApplication;
   let base: string;
@@ -23,7 +25,7 @@ describe('ingest group commit over HTTP (embedded store)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crm-ingest-group-commit-'));
-    app = await createServiceApp('ingest', loadConfig({ DATA_DIR: dir, INGEST_COALESCE_MS: '20' }), [IngestModule], { logger: ['error'] });
+    app = await createServiceApp('ingest', loadConfig({ DATA_DIR: dir, INGEST_COALESCE_MS: '20' , API_KEYS: publisher.API_KEYS }), [IngestModule], { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const store = app.get(EventStore);
@@ -50,7 +52,7 @@ describe('ingest group commit over HTTP (embedded store)', () => {
     sampleEvent('PurchaseMade', { eventId: randomUUID(), customerId, ...overrides, data: { orderId: `O-${randomUUID().slice(0, 8)}` } } as SampleOverrides<'PurchaseMade'>);
 
   async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...publisher.header('publisher') }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 

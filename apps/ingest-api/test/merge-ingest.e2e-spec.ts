@@ -8,12 +8,13 @@ import { loadConfig } from '@crm/config';
 import { CUSTOMER_STREAM_PREFIX, sampleEvent, type SampleOverrides } from '@crm/contracts';
 import { EventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { createServiceApp } from '@crm/infrastructure';
-import { collect } from '@crm/testing';
+import { collect, testApiKeys } from '@crm/testing';
 import { IngestModule } from '../src/ingest.module';
 import { MERGE_REGISTERED, MERGE_REGISTRY_STREAM, registeredEntryId } from '../src/merges/merge-registry.state';
 
 /** Identity merges over HTTP: the ingest API alone on the embedded store. */
 describe('ingest: CustomersMerged over HTTP (embedded store)', () => {
+  const publisher = testApiKeys({ publisher: ['publish'] });
   let dir: string;
   let app: NestExpressApplication;
   let base: string;
@@ -21,7 +22,7 @@ describe('ingest: CustomersMerged over HTTP (embedded store)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crm-ingest-merge-'));
-    app = await createServiceApp('ingest', loadConfig({ DATA_DIR: dir }), [IngestModule], { logger: ['error'] });
+    app = await createServiceApp('ingest', loadConfig({ DATA_DIR: dir , API_KEYS: publisher.API_KEYS }), [IngestModule], { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     store = app.get(EventStore);
@@ -37,7 +38,7 @@ describe('ingest: CustomersMerged over HTTP (embedded store)', () => {
   const purchase = (customerId: string) => sampleEvent('PurchaseMade', { eventId: randomUUID(), customerId, data: { orderId: `O-${randomUUID().slice(0, 8)}` } });
 
   async function post(path: string, body: unknown): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...publisher.header('publisher') }, body: JSON.stringify(body) });
     return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
   }
   const stream = async (streamId: string) => (await collect(store.readStream(streamId))).map((e) => ({ ...toStoredInteractionEvent(e), metadata: e.metadata }));
@@ -144,7 +145,7 @@ describe('ingest: CustomersMerged over HTTP (embedded store)', () => {
     expect(doc.components.schemas.CustomersMergedDataDto.required).toEqual(['mergedCustomerId']);
     expect(doc.components.schemas.CustomersMergedEvent).toBeDefined();
     expect(doc.components.schemas.StoredEventResponse.properties.survivorCustomerId).toMatchObject({ type: 'string' });
-    const schema = (await (await fetch(`${base}/v1/schemas/CustomersMerged`)).json()) as { properties: { data: { required: string[] } } };
+    const schema = (await (await fetch(`${base}/v1/schemas/CustomersMerged`, { headers: publisher.header('publisher') })).json()) as { properties: { data: { required: string[] } } };
     expect(schema.properties.data.required).toEqual(['mergedCustomerId']);
   });
 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '@crm/config';
+import { ConfigError, clientApiKey, loadConfig } from '@crm/config';
 import { openEventStore, openReadStoreGenerations } from '@crm/infrastructure';
 import { RebuildOptions, RebuildStatus, ServingGeneration, createCustomerProjection, isFinishedPhase, runBlueGreenRebuild } from '@crm/projection';
 import { runningPlatform } from './platform-lock';
@@ -14,6 +14,7 @@ interface CliOptions {
   verify?: boolean;
   asOf?: string;
   url?: string;
+  apiKey?: string;
   progress: boolean;
   batchSize: number;
   cacheViews: number;
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     .option('--verify', 'compare every view before and after, evaluated at one instant; names the customers and fields that differ (exit 2)')
     .option('--as-of <iso>', 'population pass (and verify) as of this instant (default: now)')
     .option('--url <url>', 'the running platform (query API) to ask; default: the embedded platform on DATA_DIR if it runs')
+    .option('--api-key <key>', 'with the running platform: a key with the admin scope (default: CRM_API_KEY, else the key generated in DATA_DIR)')
     .option('--no-progress', 'no progress bar (for logs)')
     .option('--batch-size <n>', 'events per batch of the views phase (here only)', (v) => Number.parseInt(v, 10), 2000)
     .option('--cache-views <n>', 'customers whose views stay in memory in the views phase; 0: load and commit each batch (here only)', (v) => Number.parseInt(v, 10), 10_000)
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
   const policy = options.policy === undefined ? undefined : readPolicy(options.policy);
   const url = options.url ?? (config.EVENT_STORE === 'sqlite' && runningPlatform(config.DATA_DIR) ? `http://127.0.0.1:${config.PORT}` : undefined);
   const request = { policy, keep: options.keep, restart: options.restart, verify: options.verify, asOf: options.asOf };
-  const final = url ? await viaPlatform(url, request, options.progress) : await here(config, { ...request, batchSize: options.batchSize, cacheViews: options.cacheViews, saveEvery: options.saveEvery }, options.progress);
+  const apiKey = options.apiKey ?? clientApiKey(process.env, config.DATA_DIR);
+  const final = url ? await viaPlatform(url, request, options.progress, apiKey) : await here(config, { ...request, batchSize: options.batchSize, cacheViews: options.cacheViews, saveEvery: options.saveEvery }, options.progress);
   report(final);
 }
 
@@ -82,11 +85,11 @@ async function here(config: ReturnType<typeof loadConfig>, options: RebuildOptio
 }
 
 /** Asks the running platform to rebuild and follows it (Ctrl-C cancels it before its switch). */
-async function viaPlatform(url: string, body: Record<string, unknown>, progress: boolean): Promise<RebuildStatus> {
+async function viaPlatform(url: string, body: Record<string, unknown>, progress: boolean, apiKey: string | undefined): Promise<RebuildStatus> {
   const api = async (method: string, path: string, payload?: unknown): Promise<{ status: number; body: unknown }> => {
     const response = await fetch(new URL(path, url), {
       method,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       body: payload === undefined ? undefined : JSON.stringify(payload),
     });
     return { status: response.status, body: await response.json().catch(() => null) };

@@ -1,13 +1,13 @@
 import { DEFAULT_POLICY } from '@crm/domain';
 import { SqliteEventStore, appendByCustomer } from '@crm/event-store';
+import { clientApiKey } from '@crm/config';
 import { createServiceApp } from '@crm/infrastructure';
 import { RelationshipProjection } from '@crm/projection';
 import { QueryModule } from '@crm/query-api';
 import { ReadStore } from '@crm/read-store';
 import { ServiceProcess, spawnService, waitFor } from '@crm/testing';
-import request from 'supertest';
+import { agentWithKey, recordServerErrors } from './platform-harness';
 import { cleanReplay, distributedEnv, foldedEvents, redisStore, trafficOf, viewsIn } from './distributed-fixture';
-import { recordServerErrors } from './platform-harness';
 
 jest.setTimeout(240_000);
 
@@ -32,7 +32,7 @@ describe('blue-green rebuild in distributed mode (Redis keyspaces, a projector i
     const query = await createServiceApp('query-api', deployment.config(), [QueryModule], { logger: ['error'] });
     await query.init();
     const serverErrors = recordServerErrors(query);
-    const http = request(query.getHttpServer());
+    const http = agentWithKey(query, clientApiKey({}, deployment.dir.path));
     try {
       for (const app of ['relay', 'projector'] as const) running.push(spawnService(app, deployment.env));
       await Promise.all(running.map((p) => p.ready));

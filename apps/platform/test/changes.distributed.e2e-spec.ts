@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { AssignerProtocol } from 'kafkajs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { clientApiKey } from '@crm/config';
 import { createServiceApp, topicNames } from '@crm/infrastructure';
 import { IngestModule } from '@crm/ingest-api';
 import { createKafka } from '@crm/messaging';
@@ -10,7 +10,7 @@ import { ChangeFeed, QueryModule } from '@crm/query-api';
 import { RelayModule } from '@crm/relay';
 import { waitFor, within } from '@crm/testing';
 import { KAFKA_BROKERS, distributedEnv } from './distributed-fixture';
-import { contact, purchase } from './platform-harness';
+import { agentWithKey, contact, purchase } from './platform-harness';
 import { SseEvent, SseStream, openSse } from './sse-client';
 
 jest.setTimeout(120_000);
@@ -23,7 +23,8 @@ describe('GET /v1/changes in Kafka mode', () => {
   const topics = topicNames(deployment.config());
   const admin = createKafka({ brokers: KAFKA_BROKERS, clientId: 'e2e-changes-admin' }).admin();
   let app: NestExpressApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof agentWithKey>;
+  let auth: Record<string, string>;
   let base: string;
   const streams: SseStream[] = [];
 
@@ -41,7 +42,8 @@ describe('GET /v1/changes in Kafka mode', () => {
     await admin.connect();
     app = await createServiceApp('changes-kafka', deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
-    http = request(app.getHttpServer());
+    auth = { Authorization: `Bearer ${clientApiKey({}, deployment.dir.path)}` };
+    http = agentWithKey(app, clientApiKey({}, deployment.dir.path));
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });
 
@@ -54,7 +56,7 @@ describe('GET /v1/changes in Kafka mode', () => {
 
   it('serves N connections from one consumer group, each with the same changes and ids, and resumes with Last-Event-ID', async () => {
     const N = 5;
-    for (let i = 0; i < N; i++) streams.push(await openSse(`${base}/v1/changes`));
+    for (let i = 0; i < N; i++) streams.push(await openSse(`${base}/v1/changes`, auth));
     expect(app.get(ChangeFeed).connections).toBe(N);
 
     // One group, the process's, owning every partition of the topic (not one group per connection).
@@ -81,7 +83,7 @@ describe('GET /v1/changes in Kafka mode', () => {
     await http.post('/v1/events/batch').send({ events: [purchase(b), contact(a, { occurredAt: '2026-03-20T09:00:00Z' })] }).expect(202);
     await second.waitForEvents(3, { where: of(b), timeoutMs: 60_000 });
     const missed = second.events.slice(second.events.findIndex((e) => e.id === lastSeen) + 1);
-    const resumed = await openSse(`${base}/v1/changes`, { 'Last-Event-ID': lastSeen });
+    const resumed = await openSse(`${base}/v1/changes`, { ...auth, 'Last-Event-ID': lastSeen });
     streams.push(resumed);
     await resumed.waitForEvents(missed.length);
     expect(resumed.events.slice(0, missed.length)).toEqual(missed);
@@ -89,7 +91,7 @@ describe('GET /v1/changes in Kafka mode', () => {
   });
 
   it('closes promptly with the streams open, ending them, and leaves the group', async () => {
-    const open = await Promise.all([1, 2, 3].map(() => openSse(`${base}/v1/changes`)));
+    const open = await Promise.all([1, 2, 3].map(() => openSse(`${base}/v1/changes`, auth)));
     await within(app.close(), 5000, 'app.close() with open streams in Kafka mode');
     app = undefined as never;
     await expect(within(Promise.all(open.map((s) => s.ended)), 1000, 'the streams to end')).resolves.toEqual([true, true, true]);

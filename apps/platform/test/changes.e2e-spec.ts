@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { clientApiKey } from '@crm/config';
 import { spawnService, tempDir, waitFor, within } from '@crm/testing';
 import { PlatformHarness, contact, purchase, startPlatform } from './platform-harness';
 import { SseEvent, SseStream, openSse } from './sse-client';
@@ -20,7 +21,7 @@ describe('GET /v1/changes (embedded platform)', () => {
     base = `http://127.0.0.1:${(platform.app.getHttpServer().address() as { port: number }).port}`;
   };
   const open = async (headers: Record<string, string> = {}, path = '/v1/changes') => {
-    const stream = await openSse(`${base}${path}`, headers);
+    const stream = await openSse(`${base}${path}`, { Authorization: `Bearer ${platform!.apiKey}`, ...headers });
     streams.push(stream);
     return stream;
   };
@@ -134,7 +135,7 @@ describe('the platform process with a stream open', () => {
     const service = spawnService('platform', { DATA_DIR: dir.path, LOG_LEVEL: 'log', SEGMENTATION_INTERVAL_SEC: '0' });
     try {
       const port = await within(service.ready, 45_000, `the platform to listen:\n${service.output()}`);
-      const stream = await openSse(`http://127.0.0.1:${port}/v1/changes`);
+      const stream = await openSse(`http://127.0.0.1:${port}/v1/changes`, { Authorization: `Bearer ${clientApiKey({}, dir.path)}` });
       expect(stream.status).toBe(200);
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => service.process.once('exit', (code, signal) => resolve({ code, signal })));
       const sent = Date.now();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppConfig, loadConfig } from '@crm/config';
+import { AppConfig, clientApiKey, loadConfig } from '@crm/config';
 import { CUSTOMER_STREAM_PREFIX, InteractionEvent, sampleEvent } from '@crm/contracts';
 import { SqliteEventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { CustomerProjection, ProjectedView, ProjectionRunner, createCustomerProjection } from '@crm/projection';
@@ -11,8 +11,7 @@ import { ProjectorModule } from '@crm/projector';
 import { QueryModule } from '@crm/query-api';
 import { RelayModule } from '@crm/relay';
 import { tempDir, waitFor } from '@crm/testing';
-import request from 'supertest';
-import { recordServerErrors } from './platform-harness';
+import { agentWithKey, recordServerErrors } from './platform-harness';
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -97,7 +96,7 @@ export async function startDistributedApps(name: string, deployment: ReturnType<
   const app = await createServiceApp(name, deployment.config(), [IngestModule, RelayModule, ProjectorModule, QueryModule], { logger: ['error'] });
   await app.init();
   const serverErrors = recordServerErrors(app);
-  const http = request(app.getHttpServer());
+  const http = agentWithKey(app, clientApiKey({}, deployment.dir.path));
   return {
     app,
     http,

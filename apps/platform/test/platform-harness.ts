@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
-import { loadConfig } from '@crm/config';
+import { clientApiKey, loadConfig } from '@crm/config';
 import { SampleOverrides, sampleEvent } from '@crm/contracts';
 import { ProjectorService } from '@crm/projector';
 import type { ProjectedView } from '@crm/projection';
@@ -12,7 +12,10 @@ import { createPlatformApp } from '../src/create-platform-app';
 /** A running all-in-one platform on a data directory, for end-to-end tests over HTTP. */
 export interface PlatformHarness {
   app: NestExpressApplication;
-  http: ReturnType<typeof request>;
+  /** Requests with the data directory's generated key (every scope) unless the test configured API_KEYS. */
+  http: ReturnType<typeof request.agent>;
+  /** That key (undefined when API_KEYS was given: the test holds its own keys). */
+  apiKey: string | undefined;
   projector: ProjectorService;
   close: () => Promise<void>;
 }
@@ -22,15 +25,25 @@ export async function startPlatform(dataDir: string, env: Record<string, string>
   const app = await createPlatformApp(config, { logger: ['error'] });
   await app.init();
   const serverErrors = recordServerErrors(app);
+  const apiKey = config.API_KEYS ? undefined : clientApiKey({}, dataDir);
+  const http = agentWithKey(app, apiKey);
   return {
     app,
-    http: request(app.getHttpServer()),
+    http,
+    apiKey,
     projector: app.get(ProjectorService),
     close: async () => {
       await app.close();
       serverErrors.assertNone();
     },
   };
+}
+
+/** A supertest agent on the app sending `apiKey` (e.g. the one the platform generated in its DATA_DIR: clientApiKey) with every request. */
+export function agentWithKey(app: NestExpressApplication, apiKey: string | undefined): ReturnType<typeof request.agent> {
+  const agent = request.agent(app.getHttpServer());
+  if (apiKey !== undefined) agent.set('Authorization', `Bearer ${apiKey}`);
+  return agent;
 }
 
 /**

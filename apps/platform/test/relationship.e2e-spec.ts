@@ -143,7 +143,7 @@ describe('relationship views over HTTP (embedded)', () => {
     await platform.app.listen(0, '127.0.0.1');
     const { port } = platform.app.getHttpServer().address() as { port: number };
     const controller = new AbortController();
-    const response = await fetch(`http://127.0.0.1:${port}/v1/changes`, { signal: controller.signal });
+    const response = await fetch(`http://127.0.0.1:${port}/v1/changes`, { headers: { Authorization: `Bearer ${platform.apiKey}` }, signal: controller.signal });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
     const customerId = `C-${randomUUID()}`;

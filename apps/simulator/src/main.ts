@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
+import { clientApiKey } from '@crm/config';
 import { MAX_BATCH_SIZE, ProgressReporter, SimulationError, formatSummaryTable, historyStart, runSimulation } from './run-simulation';
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--late-share <x>', 'share of events that arrive late (occurredAt in the past)', share, 0.01)
     .option('--customer-id-prefix <prefix>', 'prefix of customer ids', 'C-')
     .option('--url <base>', 'base URL of the ingest API', `http://localhost:${process.env.PORT ?? 3000}`)
+    .option('--api-key <key>', 'API key with the publish scope (default: CRM_API_KEY, else the key the embedded platform generated in DATA_DIR)')
     .option('--batch-size <n>', `events per request (at most ${MAX_BATCH_SIZE})`, integer(1, MAX_BATCH_SIZE), 500)
     .option('--concurrency <n>', 'parallel lanes (each customer stays in one lane, in order)', integer(1, 256), 4)
     .option('--max-retries <n>', 'retries of a batch on network errors, 429 and 5xx', integer(0, 100), 8)
@@ -79,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     lateShare: number;
     customerIdPrefix: string;
     url: string;
+    apiKey?: string;
     batchSize: number;
     concurrency: number;
     maxRetries: number;
@@ -99,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
         lateShare: o.lateShare,
         customerIdPrefix: o.customerIdPrefix,
         url: o.url,
+        apiKey: o.apiKey ?? clientApiKey(process.env, process.env.DATA_DIR || './data'),
         batchSize: o.batchSize,
         concurrency: o.concurrency,
         maxRetries: o.maxRetries,

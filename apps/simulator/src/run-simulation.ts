@@ -40,6 +40,8 @@ export interface SimulationOptions {
   customerIdPrefix?: string;
   /** Base URL of the ingest API; events go to `${url}/v1/events/batch`. */
   url: string;
+  /** The API key sent as `Authorization: Bearer` (a key with the publish scope). */
+  apiKey?: string;
   /** Events per request, 1…1000. */
   batchSize: number;
   /** Parallel lanes (requests in flight). */
@@ -299,7 +301,11 @@ class LanePublisher {
       try {
         response = await this.fetchFn(this.endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, application/problem+json',
+            ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+          },
           body: JSON.stringify({ events: pending }),
         });
       } catch (error) {

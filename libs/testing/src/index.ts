@@ -4,4 +4,5 @@ export * from './read-store.contract';
 export * from './temp-dir';
 export * from './messaging.contract';
 export * from './service-process';
+export * from './test-api-keys';
 export * from './key-store.contract';
