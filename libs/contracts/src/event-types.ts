@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'CompetitorOfferDeclined',
   'RelationshipEnded',
   'CustomersMerged',
+  'PersonalDataErased',
 ] as const;
 export type InteractionEventType = (typeof EVENT_TYPES)[number];
 
@@ -24,8 +25,10 @@ export type InteractionEventType = (typeof EVENT_TYPES)[number];
  * customer and change no measure of any view. `CustomersMerged` says that two customer ids are
  * one customer (an identity merge): the projection folds the merged id's stream into the
  * survivor's view, the ingest routes later events of the merged id to the survivor.
+ * `PersonalDataErased` records an erasure (crypto-shredding): the customer's data keys were
+ * destroyed, so no personal-data field stored before it can be read again.
  */
-export const BOOKKEEPING_EVENT_TYPES = ['CustomersMerged'] as const;
+export const BOOKKEEPING_EVENT_TYPES = ['CustomersMerged', 'PersonalDataErased'] as const;
 export type BookkeepingEventType = (typeof BOOKKEEPING_EVENT_TYPES)[number];
 
 /** The event types that are interactions with the customer: what the domain folds and counts. */
@@ -33,6 +36,35 @@ export const INTERACTION_EVENT_TYPES = EVENT_TYPES.filter(
   (type): type is Exclude<InteractionEventType, BookkeepingEventType> => !(BOOKKEEPING_EVENT_TYPES as readonly string[]).includes(type),
 );
 export type CustomerInteractionType = Exclude<InteractionEventType, BookkeepingEventType>;
+
+/**
+ * Events the platform appends itself and no publisher may send (POST /v1/events refuses them):
+ * an erasure is made by DELETE /v1/customers/:id/personal-data, which destroys the keys first.
+ */
+export const SYSTEM_EVENT_TYPES = ['PersonalDataErased'] as const;
+export type SystemEventType = (typeof SYSTEM_EVENT_TYPES)[number];
+export const isSystemEventType = (type: unknown): type is SystemEventType => (SYSTEM_EVENT_TYPES as readonly unknown[]).includes(type);
+
+/**
+ * The fields of `data` that identify a person or may (free text): sealed with the customer's
+ * data key on ingest, so the store, Kafka and every copy of them hold ciphertext only, and
+ * unreadable for good once the key is destroyed (docs/personal-data.md). A Record over every
+ * type: a new type does not compile until it says which of its fields are personal.
+ */
+export const PERSONAL_DATA_FIELDS: Readonly<Record<InteractionEventType, readonly string[]>> = Object.freeze({
+  CustomerRegistered: ['displayName', 'email', 'phone'],
+  ContactLogged: [],
+  PurchaseMade: [],
+  PurchaseRefunded: ['reason'],
+  ComplaintFiled: ['description'],
+  ComplaintResolved: ['resolution'],
+  SatisfactionRated: [],
+  ReferralMade: [],
+  CompetitorOfferDeclined: ['offerSummary'],
+  RelationshipEnded: ['note'],
+  CustomersMerged: ['reason'],
+  PersonalDataErased: [],
+});
 
 export const CONTACT_CHANNELS = ['phone', 'email', 'chat', 'web', 'sms', 'social', 'in_person'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
@@ -154,6 +186,19 @@ export interface CustomersMergedData {
   reason?: string;
 }
 
+/**
+ * An erasure, appended to the customer's stream (the survivor's, for merged ids) after its data
+ * keys were destroyed. Every personal-data field stored before it, in its history, is gone.
+ */
+export interface PersonalDataErasedData {
+  /** Key versions destroyed (0: the customer had none, e.g. only events stored in clear before sealing). */
+  destroyedKeys: number;
+  /** The API key name that asked for it. */
+  requestedBy: string;
+  /** The caller's reference of the request (a ticket id), when given. */
+  reference?: string;
+}
+
 export interface EventDataByType {
   CustomerRegistered: CustomerRegisteredData;
   ContactLogged: ContactLoggedData;
@@ -166,6 +211,7 @@ export interface EventDataByType {
   CompetitorOfferDeclined: CompetitorOfferDeclinedData;
   RelationshipEnded: RelationshipEndedData;
   CustomersMerged: CustomersMergedData;
+  PersonalDataErased: PersonalDataErasedData;
 }
 
 /** What a publisher sends (docs/relationship-model.md §1). */

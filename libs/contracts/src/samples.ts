@@ -26,6 +26,7 @@ export const SAMPLE_DATA: { readonly [T in InteractionEventType]: Readonly<Event
   CompetitorOfferDeclined: { competitor: 'RivalTel', offerSummary: '20% off for 12 months' },
   RelationshipEnded: { reason: 'competitor', note: 'Moved to RivalTel' },
   CustomersMerged: { mergedCustomerId: 'C-553311', reason: 'duplicate registration (same e-mail)' },
+  PersonalDataErased: { destroyedKeys: 1, requestedBy: 'local-admin', reference: 'DSR-2026-0042' },
 });
 
 /** One fixed eventId per type, so two samples of different types never collide. */
@@ -41,6 +42,7 @@ const SAMPLE_EVENT_NUMBER: { readonly [T in InteractionEventType]: number } = {
   CompetitorOfferDeclined: 9,
   RelationshipEnded: 10,
   CustomersMerged: 11,
+  PersonalDataErased: 12,
 };
 
 /** A deterministic version-4-shaped UUID for sequence number `n` (0 ≤ n < 2^48). */

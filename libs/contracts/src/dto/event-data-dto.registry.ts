@@ -5,6 +5,7 @@ import { ComplaintResolvedDataDto } from './complaint-resolved-data.dto';
 import { ContactLoggedDataDto } from './contact-logged-data.dto';
 import { CustomerRegisteredDataDto } from './customer-registered-data.dto';
 import { CustomersMergedDataDto } from './customers-merged-data.dto';
+import { PersonalDataErasedDataDto } from './personal-data-erased-data.dto';
 import { PurchaseMadeDataDto } from './purchase-made-data.dto';
 import { PurchaseRefundedDataDto } from './purchase-refunded-data.dto';
 import { ReferralMadeDataDto } from './referral-made-data.dto';
@@ -29,6 +30,7 @@ export const DATA_DTO_BY_TYPE: Readonly<Record<InteractionEventType, DataDtoClas
   CompetitorOfferDeclined: CompetitorOfferDeclinedDataDto,
   RelationshipEnded: RelationshipEndedDataDto,
   CustomersMerged: CustomersMergedDataDto,
+  PersonalDataErased: PersonalDataErasedDataDto,
 });
 
 // A Map lookup is a hash probe; `DATA_DTO_BY_TYPE[type]` for an arbitrary string could hit

@@ -6,7 +6,7 @@ import { sampleEvent } from '../samples';
 import { MAX_JSON_DEPTH } from '../validation/json-depth';
 import { ValidationResult, validateInteractionEvent } from '../validation/validate-interaction-event';
 import { validateWithJsonSchema } from '../validation/validate-with-json-schema';
-import { JSON_SCHEMA_DIALECT, JsonSchema, allJsonSchemas, jsonSchemaFor } from './json-schema';
+import { JSON_SCHEMA_DIALECT, JsonSchema, PERSONAL_DATA_KEYWORD, allJsonSchemas, jsonSchemaFor } from './json-schema';
 
 type Json = { [key: string]: unknown };
 type Mutation = { label: string; apply: (event: Json & { data: Json }) => void };
@@ -14,6 +14,8 @@ type Mutation = { label: string; apply: (event: Json & { data: Json }) => void }
 // strict: ajv refuses unknown keywords and loose typing, so the documents are clean 2020-12.
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
+// Our annotation on personal-data fields: a strict validator is told it validates nothing.
+ajv.addKeyword({ keyword: PERSONAL_DATA_KEYWORD, schemaType: 'boolean' });
 const compiled = new Map<InteractionEventType, ValidateFunction>(EVENT_TYPES.map((type) => [type, ajv.compile(jsonSchemaFor(type))]));
 
 /** The JSON Schema verdict for a body: valid when the schema of its `type` accepts it. */
@@ -156,6 +158,13 @@ const DATA_VARIANTS: { [T in InteractionEventType]: { valid: Mutation[]; invalid
     invalid: [
       removeData('mergedCustomerId'), setData('mergedCustomerId', ''), setData('mergedCustomerId', 'C 1'), setData('mergedCustomerId', 'c'.repeat(129)),
       setData('mergedCustomerId', 7), setData('mergedCustomerId', null), setData('reason', ''), setData('reason', ' '), setData('reason', 'r'.repeat(2001)),
+    ],
+  },
+  PersonalDataErased: {
+    valid: [removeData('reference'), setData('destroyedKeys', 0), setData('requestedBy', 'ops.team-1')],
+    invalid: [
+      removeData('destroyedKeys'), removeData('requestedBy'), setData('destroyedKeys', -1), setData('destroyedKeys', 1.5), setData('destroyedKeys', '1'),
+      setData('requestedBy', ''), setData('reference', 'r'.repeat(129)), setData('reference', null),
     ],
   },
 };

@@ -45,6 +45,7 @@ const OPTIONAL_DATA_FIELDS: { [T in InteractionEventType]: string[] } = {
   CompetitorOfferDeclined: [],
   RelationshipEnded: ['note'],
   CustomersMerged: ['reason'],
+  PersonalDataErased: ['reference'],
 };
 
 const paths = (result: ValidationResult) => violationsOf(result).map((violation) => violation.path);

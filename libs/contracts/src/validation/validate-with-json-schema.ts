@@ -2,7 +2,7 @@ import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import { isEmail, isUUID } from 'class-validator';
 import { isOffsetDateTime } from '../dto/field.decorators';
 import { EVENT_TYPES, InteractionEventType, isInteractionEventType } from '../event-types';
-import { JsonSchema, jsonSchemaFor } from '../schema/json-schema';
+import { JsonSchema, PERSONAL_DATA_KEYWORD, SchemaForm, jsonSchemaFor } from '../schema/json-schema';
 import { CURRENT_SCHEMA_VERSIONS, DEFAULT_SCHEMA_VERSION } from '../versioning/schema-versions';
 import { upcast } from '../versioning/upcast';
 import { PlainObject, contractCopy, isRecord } from './contract-copy';
@@ -31,24 +31,28 @@ interface Compiled {
   unknownType: ValidateFunction;
 }
 
-let compiled: Compiled | undefined;
+const compiled = new Map<SchemaForm, Compiled>();
 
 /**
  * Compiles the schemas now rather than on the first event (about 200 ms on this machine):
  * a consumer calls it at start, so its first batch does not pay for it. Idempotent.
  */
-export function compileEventSchemas(): void {
-  compiledSchemas();
+export function compileEventSchemas(form: SchemaForm = 'published'): void {
+  compiledSchemas(form);
 }
 
-const compiledSchemas = (): Compiled => (compiled ??= compile());
+const compiledSchemas = (form: SchemaForm): Compiled => {
+  let schemas = compiled.get(form);
+  if (schemas === undefined) compiled.set(form, (schemas = compile(form)));
+  return schemas;
+};
 
 /**
  * The schemas of GET /v1/schemas compiled once. The formats are the functions class-validator's
  * decorators call (isOffsetDateTime, validator's isEmail and isUUID), so a format cannot mean
  * something else here than at the HTTP edge.
  */
-function compile(): Compiled {
+function compile(form: SchemaForm): Compiled {
   const ajv = new Ajv2020({
     allErrors: true,
     strict: true,
@@ -61,8 +65,10 @@ function compile(): Compiled {
       uuid: (value: string) => isUUID(value, 'all'),
     },
   });
+  // An annotation: it says which fields are personal data and validates nothing.
+  ajv.addKeyword({ keyword: PERSONAL_DATA_KEYWORD, schemaType: 'boolean' });
   const schemaOf = (type: InteractionEventType) => {
-    const schema = jsonSchemaFor(type);
+    const schema = jsonSchemaFor(type, form);
     delete schema.$id; // one Ajv instance, documents compiled anonymously: no id clash with other users
     return schema;
   };
@@ -132,7 +138,8 @@ const tooDeep = (raw: PlainObject): ValidationResult | undefined => {
 
 /**
  * validateInteractionEvent's verdict from the compiled JSON Schemas instead of the DTOs: for
- * consumers that check every message again (the Kafka projector), where building DTO instances
+ * consumers that check every message again (the Kafka projector, with `form: 'stored'`: its
+ * personal-data fields are sealed values), where building DTO instances
  * per message is most of the cost. Same steps: upcast to the current version of the type, then
  * validate envelope and `data` (unknown fields at every level rejected, every violated field
  * named), then the same clean copy. json-schema.spec.ts proves the verdicts and the named
@@ -143,11 +150,11 @@ const tooDeep = (raw: PlainObject): ValidationResult | undefined => {
  * version that the schema accepts nests three levels at most, and ajv never descends into a
  * value it refuses, so a valid message pays for no walk.
  */
-export function validateWithJsonSchema(raw: unknown): ValidationResult {
+export function validateWithJsonSchema(raw: unknown, options: { form?: SchemaForm } = {}): ValidationResult {
   if (!isRecord(raw)) {
     return { ok: false, violations: [{ path: '', messages: [`the event must be a JSON object, got ${describe(raw)}`] }] };
   }
-  const schemas = compiledSchemas();
+  const schemas = compiledSchemas(options.form ?? 'published');
   let event = raw;
   if (isOlderVersion(raw)) {
     const refused = tooDeep(raw);

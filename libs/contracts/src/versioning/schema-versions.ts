@@ -16,6 +16,7 @@ export const CURRENT_SCHEMA_VERSIONS: Readonly<Record<InteractionEventType, numb
   CompetitorOfferDeclined: 1,
   RelationshipEnded: 1,
   CustomersMerged: 1,
+  PersonalDataErased: 1,
 });
 
 /** `schemaVersion` is optional on the wire and means 1 when absent (docs/relationship-model.md §1). */

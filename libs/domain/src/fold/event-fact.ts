@@ -148,8 +148,9 @@ export function toFact(event: StoredInteractionEvent): EventFact {
     case 'RelationshipEnded':
       return { eventId, occurredAtMs, occurredAt, position, type: e.type, reason: e.data.reason };
     case 'CustomersMerged':
+    case 'PersonalDataErased':
       // Bookkeeping, no fact: the fold's entry points pass it by (isFoldedEvent) before this.
-      throw new InvalidEventError(e.eventId, 'CustomersMerged is a bookkeeping event: it is not folded into a view');
+      throw new InvalidEventError(e.eventId, `${e.type} is a bookkeeping event: it is not folded into a view`);
     default: {
       const unhandled: never = e;
       throw new InvalidEventError((unhandled as { eventId: string }).eventId, 'unknown event type');

@@ -383,6 +383,9 @@ function evolveOne(state: InteractionMeasuresState, event: StoredInteractionEven
       // An identity merge is bookkeeping: no contact, no complaint. The merged customer's own
       // events were counted under their agents and teams when they happened.
       return state;
+    case 'PersonalDataErased':
+      // An erasure destroys keys, not facts: the measures never held personal data.
+      return state;
     default: {
       const unhandled: never = event;
       throw new Error(`unknown event type ${String((unhandled as { type: unknown }).type)}`);
