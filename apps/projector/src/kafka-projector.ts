@@ -63,7 +63,7 @@ export class KafkaProjector {
   }
 
   async start(): Promise<void> {
-    compileEventSchemas(); // before the first batch, which would otherwise pay for it
+    compileEventSchemas('stored'); // before the first batch, which would otherwise pay for it
     this.handle = await this.broker.consume({
       topic: this.topics.interactions,
       groupId: this.options.groupId ?? 'crm-projector',
@@ -145,8 +145,9 @@ export type ParsedStoredEvent = { event: StoredInteractionEvent } | { reason: st
 /**
  * Validates a message again at this edge, and never throws: the value bounded (UTF-8, size,
  * nesting) before it is parsed, the envelope by the contract (upcast, then the compiled JSON
- * Schemas of GET /v1/schemas: the verdict and violated fields of the HTTP edge's class-validator
- * DTOs, without building DTO instances per message), the store fields by shape, and
+ * Schemas of GET /v1/schemas in their stored form, where a personal-data field is a sealed value:
+ * the verdict and violated fields of the HTTP edge's class-validator DTOs, without building DTO
+ * instances per message), the store fields by shape, and
  * the key and headers against the payload (the relay sets them all; a message without them
  * did not come from it).
  */
@@ -170,7 +171,7 @@ function parseUnguarded(message: IncomingMessage, limits: JsonLimits | undefined
   if (typeof recordedAt !== 'string' || Number.isNaN(Date.parse(recordedAt))) problems.push('recordedAt: must be an ISO 8601 timestamp');
   let validation: ReturnType<typeof validateWithJsonSchema>;
   try {
-    validation = validateWithJsonSchema(envelope);
+    validation = validateWithJsonSchema(envelope, { form: 'stored' });
   } catch (error) {
     return { reason: `the validator failed: ${describeError(error)}` };
   }

@@ -53,11 +53,30 @@ describe('API keys and rate limits', () => {
   it('needs keys in distributed mode, never both sources, and a well-formed RATE_LIMIT', () => {
     const servers = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379' };
     expect(problemsOf(servers)).toContain('API_KEYS=(unset): API_KEYS or API_KEYS_FILE is required with CRM_MODE=distributed');
-    expect(loadConfig({ ...servers, API_KEYS_FILE: '/etc/crm/keys' }).API_KEYS_FILE).toBe('/etc/crm/keys');
+    expect(loadConfig({ ...servers, API_KEYS_FILE: '/etc/crm/keys', PII_MASTER_KEY_FILE: '/run/secrets/master' }).API_KEYS_FILE).toBe('/etc/crm/keys');
     expect(problemsOf({ API_KEYS: 'x', API_KEYS_FILE: '/k' })).toContain('API_KEYS_FILE="/k": set API_KEYS or API_KEYS_FILE, not both');
     expect(loadConfig({}).RATE_LIMIT).toBe('1000/s');
     expect(problemsOf({ RATE_LIMIT: '0/s' })).toContain('RATE_LIMIT="0/s": must look like 1000/s');
     expect(problemsOf({ RATE_LIMIT: '10/day' })).toContain('RATE_LIMIT="10/day"');
+  });
+});
+
+describe('the master key and the key store', () => {
+  const servers = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379', API_KEYS: 'x' };
+
+  it('needs a master key in distributed mode, from one source, and never prints it', () => {
+    expect(problemsOf(servers)).toContain('PII_MASTER_KEY=(unset): PII_MASTER_KEY or PII_MASTER_KEY_FILE is required with CRM_MODE=distributed');
+    const both = problemsOf({ ...servers, PII_MASTER_KEY: 'c2VjcmV0LW1hc3Rlci1rZXktbm90LXByaW50ZWQ=', PII_MASTER_KEY_FILE: '/m' });
+    expect(both).toContain('PII_MASTER_KEY_FILE="/m": set PII_MASTER_KEY or PII_MASTER_KEY_FILE, not both');
+    expect(problemsOf({ PII_MASTER_KEY: 'c2VjcmV0LW1hc3Rlci1rZXktbm90LXByaW50ZWQ=', PORT: 'x' })).not.toContain('c2VjcmV0');
+  });
+
+  it('keeps the keys where the views are unless told otherwise', () => {
+    expect(loadConfig({}).KEY_STORE).toBe('sqlite');
+    expect(loadConfig({ ...servers, PII_MASTER_KEY: 'x' }).KEY_STORE).toBe('redis');
+    expect(loadConfig({ ...servers, PII_MASTER_KEY: 'x', KEY_STORE: 'sqlite' }).KEY_STORE).toBe('sqlite');
+    expect(problemsOf({ KEY_STORE: 'redis' })).toContain('REDIS_URL=(unset): required with KEY_STORE=redis');
+    expect(loadConfig({}).PII_KEY_CACHE_MS).toBe(5000);
   });
 });
 
@@ -68,7 +87,7 @@ describe('adapter selection', () => {
   });
 
   it('defaults the distributed mode to EventStoreDB, Redis and Kafka', () => {
-    const config = loadConfig({ CRM_MODE: 'distributed', ESDB_URL: 'esdb://localhost:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64) });
+    const config = loadConfig({ CRM_MODE: 'distributed', ESDB_URL: 'esdb://localhost:2113?tls=false', KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64), PII_MASTER_KEY: 'A'.repeat(43) + '=' });
     expect(config).toMatchObject({ EVENT_STORE: 'esdb', READ_STORE: 'redis', TRANSPORT: 'kafka' });
   });
 
@@ -94,7 +113,7 @@ describe('secured connections', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const distributed = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=true', KAFKA_BROKERS: 'kafka:9093', REDIS_URL: 'rediss://redis:6380', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64) };
+  const distributed = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=true', KAFKA_BROKERS: 'kafka:9093', REDIS_URL: 'rediss://redis:6380', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64), PII_MASTER_KEY: 'A'.repeat(43) + '=' };
 
   it('accepts a fully secured distributed setup', () => {
     const config = loadConfig({

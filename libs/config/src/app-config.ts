@@ -107,6 +107,18 @@ export const configSchema = z.object({
   /** Requests per key per window when its line gives no `rate=`: `<n>/s`, `<n>/min` or `<n>/h`. */
   RATE_LIMIT: z.string().regex(/^[1-9]\d{0,8}\/(s|min|h)$/, 'must look like 1000/s, 6000/min or 100000/h').default('1000/s'),
   /**
+   * The master key (32 bytes, base64 or hex) that wraps every customer's data key (personal data
+   * is sealed with those: docs/personal-data.md). Unset in embedded mode: one is generated in
+   * DATA_DIR/master.key on first start. Losing it makes every sealed field unreadable.
+   */
+  PII_MASTER_KEY: secret,
+  /** A file holding the master key (a mounted secret), instead of PII_MASTER_KEY. */
+  PII_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /** Where the wrapped data keys live; unset = as READ_STORE (sqlite: DATA_DIR/keys.sqlite, redis: `<REDIS_KEY_PREFIX>keys:`). */
+  KEY_STORE: z.enum(['sqlite', 'redis']).optional(),
+  /** How long a process keeps an unwrapped data key: the longest an erasure in another process goes unseen there. */
+  PII_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /**
    * Browser origins allowed to call the HTTP APIs (CORS), comma-separated exact origins such as
    * `https://app.example.com,http://localhost:5173`; unset = CORS off (no Access-Control-* header).
    */
@@ -138,10 +150,11 @@ export function isHttpOrigin(origin: string): boolean {
 
 type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated configuration, with each adapter choice resolved from the mode. */
-export type AppConfig = Omit<ParsedConfig, 'EVENT_STORE' | 'READ_STORE' | 'TRANSPORT'> & {
+export type AppConfig = Omit<ParsedConfig, 'EVENT_STORE' | 'READ_STORE' | 'TRANSPORT' | 'KEY_STORE'> & {
   EVENT_STORE: NonNullable<ParsedConfig['EVENT_STORE']>;
   READ_STORE: NonNullable<ParsedConfig['READ_STORE']>;
   TRANSPORT: NonNullable<ParsedConfig['TRANSPORT']>;
+  KEY_STORE: NonNullable<ParsedConfig['KEY_STORE']>;
 };
 
 export class ConfigError extends Error {
@@ -152,7 +165,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose value is never printed (config errors, logs). */
-export const isSecretVariable = (key: string): boolean => /(PASSWORD|SECRET|TOKEN)$/.test(key);
+export const isSecretVariable = (key: string): boolean => /(PASSWORD|SECRET|TOKEN|MASTER_KEY)$/.test(key);
 
 /**
  * A URL or connection string as it may be printed: the password of a `scheme://user:password@`
@@ -220,18 +233,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     READ_STORE: raw.READ_STORE ?? (distributed ? 'redis' : 'sqlite'),
     TRANSPORT: raw.TRANSPORT ?? (distributed ? 'kafka' : 'in-process'),
   } as const;
+  const withKeys = { ...config, KEY_STORE: raw.KEY_STORE ?? config.READ_STORE };
   const needs: [boolean, keyof typeof config, string][] = [
     [config.EVENT_STORE === 'esdb', 'ESDB_URL', 'EVENT_STORE=esdb'],
     [config.TRANSPORT === 'kafka', 'KAFKA_BROKERS', 'TRANSPORT=kafka'],
     [config.READ_STORE === 'redis', 'REDIS_URL', 'READ_STORE=redis'],
+    [withKeys.KEY_STORE === 'redis' && config.READ_STORE !== 'redis', 'REDIS_URL', 'KEY_STORE=redis'],
   ];
   const missing = needs.filter(([needed, key]) => needed && !config[key]).map(([, key, why]) => `${key}=(unset): required with ${why}${distributed ? ' (CRM_MODE=distributed)' : ''}`);
+  if (distributed && !config.PII_MASTER_KEY && !config.PII_MASTER_KEY_FILE) missing.push('PII_MASTER_KEY=(unset): PII_MASTER_KEY or PII_MASTER_KEY_FILE is required with CRM_MODE=distributed (32 random bytes, base64: openssl rand -base64 32)');
   if (distributed && !config.API_KEYS && !config.API_KEYS_FILE) missing.push('API_KEYS=(unset): API_KEYS or API_KEYS_FILE is required with CRM_MODE=distributed (npm run keys -- create makes a key)');
   if (missing.length > 0) throw new ConfigError(missing);
   const problems = [...checkConnectionSecurity(config), ...checkFiles(config)];
   if (config.API_KEYS && config.API_KEYS_FILE) problems.push(`API_KEYS_FILE=${JSON.stringify(config.API_KEYS_FILE)}: set API_KEYS or API_KEYS_FILE, not both`);
+  if (config.PII_MASTER_KEY && config.PII_MASTER_KEY_FILE) problems.push(`PII_MASTER_KEY_FILE=${JSON.stringify(config.PII_MASTER_KEY_FILE)}: set PII_MASTER_KEY or PII_MASTER_KEY_FILE, not both`);
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return withKeys;
 }
 
 type SecurityConfig = Pick<

@@ -34,7 +34,7 @@ describe('connection options from the configuration', () => {
   beforeEach(() => (reads = []));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const base = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=false', KAFKA_BROKERS: 'k1:9092,k2:9092', REDIS_URL: 'redis://redis:6379', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64) };
+  const base = { CRM_MODE: 'distributed', ESDB_URL: 'esdb://esdb:2113?tls=false', KAFKA_BROKERS: 'k1:9092,k2:9092', REDIS_URL: 'redis://redis:6379', API_KEYS: 'ops admin sha256:' + 'a'.repeat(64), PII_MASTER_KEY: 'A'.repeat(43) + '=' };
 
   describe('EventStoreDB connection string', () => {
     it('is ESDB_URL as it is when nothing is added', () => {

@@ -18,3 +18,5 @@ export * from './auth/api-key-registry';
 export * from './auth/api-key.guard';
 export * from './auth/access.decorators';
 export * from './auth/rate-limit';
+export * from './open-key-store';
+export * from './privacy.module';

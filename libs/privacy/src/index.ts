@@ -6,3 +6,4 @@ export * from './memory/in-memory-key-store';
 export * from './sqlite/sqlite-key-store';
 export * from './redis/redis-key-store';
 export * from './redis/redis-key-store.keys';
+export * from './sealed-events';
