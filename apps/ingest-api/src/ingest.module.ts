@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { PrivacyModule } from '@crm/infrastructure';
 import { GroupCommit } from './commands/group-commit';
 import { RecordInteractionsHandler } from './commands/record-interactions.handler';
 import { EventsController } from './http/events.controller';
 import { MergeRegistry } from './merges/merge-registry';
+import { PersonalDataController } from './http/personal-data.controller';
 import { SchemasController } from './http/schemas.controller';
 
 /**
@@ -12,8 +14,8 @@ import { SchemasController } from './http/schemas.controller';
  * The merge registry (merges/) routes events of merged customers to their survivors.
  */
 @Module({
-  imports: [CqrsModule],
-  controllers: [EventsController, SchemasController],
+  imports: [CqrsModule, PrivacyModule],
+  controllers: [EventsController, SchemasController, PersonalDataController],
   providers: [GroupCommit, MergeRegistry, RecordInteractionsHandler],
 })
 export class IngestModule {}

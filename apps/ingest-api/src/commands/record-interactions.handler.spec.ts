@@ -12,6 +12,8 @@ import { MERGE_REGISTERED, MERGE_REGISTRY_STREAM, MERGE_WITHDRAWN, registeredEnt
 import { GroupCommit } from './group-commit';
 import { RecordInteractionsCommand } from './record-interactions.command';
 import { PUBLISHED_CUSTOMER_ID, RecordInteractionsHandler } from './record-interactions.handler';
+import { randomBytes } from 'node:crypto';
+import { DataKeys, InMemoryKeyStore, openPersonalData } from '@crm/privacy';
 
 describe('RecordInteractionsHandler: identity merges (embedded store)', () => {
   let dir: string;
@@ -20,12 +22,14 @@ describe('RecordInteractionsHandler: identity merges (embedded store)', () => {
   let registry: MergeRegistry;
   let storeCalls: number;
   let n = 1000;
+  let keys: DataKeys;
 
   const ingest = async () => {
     const groupCommit = new GroupCommit(store, loadConfig({ INGEST_COALESCE_MS: '2' }));
     const merges = new MergeRegistry(store);
     await merges.onModuleInit();
-    return { handler: new RecordInteractionsHandler(groupCommit, merges), merges };
+    keys = new DataKeys({ store: new InMemoryKeyStore(), masterKey: randomBytes(32) });
+    return { handler: new RecordInteractionsHandler(groupCommit, merges, keys), merges };
   };
 
   beforeEach(async () => {
@@ -51,6 +55,33 @@ describe('RecordInteractionsHandler: identity merges (embedded store)', () => {
   const purchase = (customerId: string, eventId = sampleEventId(n++)): InteractionEvent => sampleEvent('PurchaseMade', { eventId, customerId });
   const run = (events: InteractionEvent[], expectedRevision?: number | 'any') => handler.execute(new RecordInteractionsCommand(events, expectedRevision));
   const stream = async (streamId: string) => collect(store.readStream(streamId));
+
+  it('stores personal data sealed, under the customer it is stored as: a merged id’s later registration opens with the survivor’s key', async () => {
+    const registered = sampleEvent('CustomerRegistered', { eventId: sampleEventId(n++), customerId: 'P' });
+    await run([registered, purchase('P')]);
+    const [stored, plain] = (await stream('customer-P')).map(toStoredInteractionEvent);
+    const data = stored.data as Record<string, string>;
+    expect(data.acquisitionChannel).toBe(registered.data.acquisitionChannel);
+    for (const field of ['displayName', 'email', 'phone'] as const) {
+      expect(data[field]).toMatch(/^pii:1:1:/);
+      expect(data[field]).not.toContain(registered.data[field]!);
+    }
+    expect(plain.data).toEqual(sampleEvent('PurchaseMade').data);
+    expect((await openPersonalData([stored], keys)).get(registered.eventId)).toEqual({
+      displayName: { state: 'clear', value: registered.data.displayName },
+      email: { state: 'clear', value: registered.data.email },
+      phone: { state: 'clear', value: registered.data.phone },
+    });
+
+    await run([merge('S2', 'M2')]);
+    const later = sampleEvent('CustomerRegistered', { eventId: sampleEventId(n++), customerId: 'M2', data: { displayName: 'Grace Hopper' } });
+    await run([later]);
+    const routed = (await stream('customer-S2')).map(toStoredInteractionEvent).find((e) => e.eventId === later.eventId)!;
+    expect(routed.customerId).toBe('S2');
+    expect((await openPersonalData([routed], keys)).get(later.eventId)?.displayName).toEqual({ state: 'clear', value: 'Grace Hopper' });
+    await keys.destroy(['S2'], '2026-12-01T00:00:00Z');
+    expect((await openPersonalData([routed], keys)).get(later.eventId)?.displayName).toEqual({ state: 'erased' });
+  });
 
   it('stores the merge in the survivor’s stream and its registry entry in the same store call, the entry first', async () => {
     const m = merge('S', 'M');

@@ -1,6 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { streamIdFor } from '@crm/contracts';
+import { DataKeys, sealEvents } from '@crm/privacy';
 import {
   EventIdConflictError,
   EventStoreError,
@@ -63,6 +64,7 @@ export class RecordInteractionsHandler implements ICommandHandler<RecordInteract
   constructor(
     @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
     @Inject(MergeRegistry) private readonly merges: MergeRegistry,
+    @Inject(DataKeys) private readonly keys: DataKeys,
   ) {}
 
   async execute(command: RecordInteractionsCommand): Promise<RecordOutcome[]> {
@@ -82,7 +84,10 @@ export class RecordInteractionsHandler implements ICommandHandler<RecordInteract
     });
   }
 
-  private async record(command: RecordInteractionsCommand, routed: readonly RoutedEvent[], merges: readonly PlannedMerge[]): Promise<RecordOutcome[]> {
+  private async record(command: RecordInteractionsCommand, unsealed: readonly RoutedEvent[], merges: readonly PlannedMerge[]): Promise<RecordOutcome[]> {
+    // Personal data sealed under the customer each event is stored as (after routing): nothing leaves in clear.
+    const sealed = await sealEvents(unsealed.map((item) => item.event), this.keys);
+    const routed = unsealed.map((item, i) => ({ ...item, event: sealed[i] }));
     const byStream = new Map<string, RoutedEvent[]>();
     for (const item of routed) {
       const streamId = streamIdFor(item.event.customerId);

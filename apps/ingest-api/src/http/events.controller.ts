@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '@crm/config';
-import { EVENT_TYPES } from '@crm/contracts';
+import { EVENT_TYPES, isSystemEventType } from '@crm/contracts';
 import {
   DEFAULT_MAX_BATCH_EVENTS,
   EVENT_DTO_CLASSES,
@@ -84,6 +84,7 @@ export class EventsController {
     if (!result.ok) {
       throw validationProblem(result.violations, result.unknownType !== undefined ? { supportedTypes: [...EVENT_TYPES] } : {});
     }
+    refuseSystemEvents([result.event], () => 'type');
     const [outcome] = await this.execute(new RecordInteractionsCommand([result.event], expectedRevision), false);
     if (outcome.status === 'duplicate') response.status(200);
     return outcome;
@@ -119,6 +120,7 @@ export class EventsController {
       }
       throw validationProblem(result.violations, result.unknownType !== undefined ? { supportedTypes: [...EVENT_TYPES] } : {});
     }
+    refuseSystemEvents(result.events, (i) => `events[${i}].type`);
     const results = await this.execute(new RecordInteractionsCommand(result.events), true);
     const count = (status: RecordOutcome['status']) => results.filter((r) => r.status === status).length;
     const summary = { stored: count('stored'), duplicates: count('duplicate'), conflicts: count('conflict'), failed: count('failed') };
@@ -178,4 +180,14 @@ function parseExpectedRevision(value: unknown): ExpectedRevision {
       messages: [`expectedRevision must be a revision number from 0 to ${Number.MAX_SAFE_INTEGER}, any, no_stream or stream_exists`],
     },
   ]);
+}
+
+/** A system event (PersonalDataErased) is the platform's to append: 400 naming each, nothing stored. */
+function refuseSystemEvents(events: readonly { type: string }[], pathOf: (index: number) => string): void {
+  const violations = events.flatMap((event, index) =>
+    isSystemEventType(event.type)
+      ? [{ path: pathOf(index), messages: [`${event.type} is appended by the platform (DELETE /v1/customers/{id}/personal-data erases and records it); it cannot be published`] }]
+      : [],
+  );
+  if (violations.length > 0) throw validationProblem(violations);
 }

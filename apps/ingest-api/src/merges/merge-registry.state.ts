@@ -80,6 +80,13 @@ export class MergeRegistryState implements MergeLookup {
     return resolveSurvivor(id, (x) => this.directSurvivorOf(x));
   }
 
+  /** `survivor` and every id merged into it, directly or along a chain (its own first, then in no set order). */
+  identitiesOf(survivor: string): string[] {
+    const ids = [survivor];
+    for (const merged of this.direct.keys()) if (merged !== survivor && this.survivorOf(merged) === survivor) ids.push(merged);
+    return ids;
+  }
+
   /**
    * Applies one registry entry. The registry is applied in its order and the first entry wins:
    * a registration that would merge an id already merged, or close a cycle (two ingest instances
