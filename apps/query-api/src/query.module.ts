@@ -3,6 +3,7 @@ import { AdminController } from './admin/admin.controller';
 import { RebuildJobs } from './admin/rebuild.jobs';
 import { WhatIfJobs } from './admin/what-if.jobs';
 import { CqrsModule } from '@nestjs/cqrs';
+import { PrivacyModule } from '@crm/infrastructure';
 import { ProjectionModule } from '@crm/projection';
 import { CustomersController } from './http/customers.controller';
 import { ChangesModule } from './changes/changes.module';
@@ -15,7 +16,7 @@ import { WinBackController } from './win-back/win-back.controller';
 
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
-  imports: [CqrsModule, ProjectionModule, ChangesModule],
+  imports: [CqrsModule, ProjectionModule, ChangesModule, PrivacyModule],
   controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, AdminController],
   providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService, WhatIfJobs, RebuildJobs],
   exports: [SegmentationService],

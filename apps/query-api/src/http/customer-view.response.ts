@@ -513,6 +513,37 @@ export class CustomerSegmentResponse {
   clv: Record<string, unknown> | null;
 }
 
+export class PersonalDataSourceResponse {
+  @ApiProperty({ format: 'uuid' })
+  eventId: string;
+
+  @ApiProperty({ format: 'date-time' })
+  occurredAt: string;
+}
+
+export class PersonalDataResponse {
+  @ApiProperty({ enum: ['present', 'erased', 'none'], description: 'none: no registration; erased: its keys were destroyed (DELETE /v1/customers/{id}/personal-data)' })
+  status: 'present' | 'erased' | 'none';
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace' })
+  displayName?: string;
+
+  @ApiPropertyOptional({ example: 'ada@example.com' })
+  email?: string;
+
+  @ApiPropertyOptional({ example: '+44 20 7946 0958' })
+  phone?: string;
+
+  @ApiPropertyOptional({ type: () => PersonalDataSourceResponse, description: 'status present: the registration these come from (the latest)' })
+  source?: PersonalDataSourceResponse;
+
+  @ApiPropertyOptional({ description: 'status present: false when it was stored before sealing (in clear in the store; an erasure cannot shred it)' })
+  sealed?: boolean;
+
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, description: 'status erased: when' })
+  erasedAt?: string | null;
+}
+
 export class CustomerViewResponse {
   @ApiProperty({ example: 'C-102938' })
   customerId: string;
@@ -528,6 +559,9 @@ export class CustomerViewResponse {
 
   @ApiProperty({ type: () => RelationshipViewResponse })
   view: RelationshipViewResponse;
+
+  @ApiPropertyOptional({ type: () => PersonalDataResponse, description: 'Only for a key with the read-pii scope: the name and contact details, opened with the customer’s data key' })
+  personalData?: PersonalDataResponse;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only with ?knownAt=: the instant whose recorded events the view folds (UTC)' })
   knownAt?: string;

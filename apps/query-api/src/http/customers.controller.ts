@@ -1,16 +1,18 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CustomerView } from '@crm/domain';
 import { EventStore } from '@crm/event-store';
-import { ApiProblemResponse, notFoundProblem, RequireScope } from '@crm/infrastructure';
+import { ApiProblemResponse, RequireScope, hasScope, notFoundProblem } from '@crm/infrastructure';
+import { DataKeys } from '@crm/privacy';
 import { CustomerProjection, ProjectedView, customerEventsKnownAt, historyOfRecord } from '@crm/projection';
 import type { ViewRecord } from '@crm/read-store';
 import { GetCustomerViewQuery } from '../queries/get-customer-view.query';
 import { ListCustomerViewsQuery } from '../queries/list-customer-views.query';
 import { presentListItem, presentTimeline, presentView } from './customer-view.presenter';
 import { CustomerViewRequestDto, asOfInstant } from './as-of.request.dto';
+import { personalDataOf } from './personal-data.presenter';
 import { CustomerListResponse, CustomerViewResponse, TimelineResponse } from './customer-view.response';
 import { FILTER_KEYS, ListCustomersRequestDto } from './list-customers.request.dto';
 
@@ -25,23 +27,32 @@ export class CustomersController {
     private readonly queryBus: QueryBus,
     @Inject(CustomerProjection) private readonly projection: CustomerProjection<CustomerView>,
     @Inject(EventStore) private readonly eventStore: EventStore,
+    @Inject(DataKeys) private readonly keys: DataKeys,
   ) {}
 
   @Get(':id')
-  @ApiOperation({ summary: "A customer's view as of a time (default now) and the global position it reflects" })
+  @ApiOperation({
+    summary: "A customer's view as of a time (default now) and the global position it reflects",
+    description: 'With a read-pii key, also `personalData`: the name and contact details of the latest registration, opened with the customer’s data key (or erased).',
+  })
   @ApiParam({ name: 'id', description: 'The customerId', example: 'C-102938' })
   @ApiOkResponse({ type: CustomerViewResponse })
   @ApiProblemResponse(404, 'No event of this customer has been projected (with knownAt: none was recorded by then)')
   @ApiProblemResponse(308, 'The customer was merged into another (CustomersMerged): Location names the survivor, the body says when and by which event')
-  async get(@Param('id') id: string, @Query() query: CustomerViewRequestDto, @Res({ passthrough: true }) response: Response) {
+  async get(@Param('id') id: string, @Query() query: CustomerViewRequestDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const pii = hasScope(request, 'read-pii');
     if (query.knownAt !== undefined) {
       const known = await this.knownAt(id, query.knownAt);
-      return { ...presentView(known.record, this.projection.present(this.projection.foldAsOf(id, known.events, asOfInstant(query.asOf)))), knownAt: known.knownAt };
+      const view = presentView(known.record, this.projection.present(this.projection.foldAsOf(id, known.events, asOfInstant(query.asOf))));
+      return { ...view, ...(pii ? { personalData: await personalDataOf(known.events, this.keys) } : {}), knownAt: known.knownAt };
     }
     const record = await this.stored(id);
     if (record.view.mergedInto) return mergedPointer(record, response, '');
-    const state = await this.projection.evaluate(record.view.state, asOfInstant(query.asOf), historyOfRecord(this.eventStore, record));
-    return presentView(record, this.projection.present(state));
+    const history = historyOfRecord(this.eventStore, record);
+    const state = await this.projection.evaluate(record.view.state, asOfInstant(query.asOf), history);
+    const view = presentView(record, this.projection.present(state));
+    // Read from the stream, for read-pii only: the stored views hold no personal data at all.
+    return pii ? { ...view, personalData: await personalDataOf(await history(), this.keys) } : view;
   }
 
   @Get(':id/timeline')
