@@ -26,6 +26,7 @@ const ROUTES: { method: 'get' | 'post' | 'delete'; path: string; openapi: string
   { method: 'get', path: '/v1/customers/C-1', openapi: '/v1/customers/{id}', scopes: ['read'] },
   { method: 'get', path: '/v1/customers/C-1/timeline', openapi: '/v1/customers/{id}/timeline', scopes: ['read'] },
   { method: 'get', path: '/v1/customers', openapi: '/v1/customers', scopes: ['read'] },
+  { method: 'delete', path: '/v1/customers/C-nobody/personal-data', openapi: '/v1/customers/{id}/personal-data', scopes: ['admin'] },
   { method: 'get', path: '/v1/win-back', openapi: '/v1/win-back', scopes: ['read'] },
   { method: 'get', path: '/v1/segments', openapi: '/v1/segments', scopes: ['read'] },
   { method: 'get', path: '/v1/agents/A-1/measures', openapi: '/v1/agents/{id}/measures', scopes: ['read'] },
