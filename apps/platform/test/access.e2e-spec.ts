@@ -150,8 +150,10 @@ describe('access: API keys, scopes and rate limits (embedded platform)', () => {
     expect((await statusOf(ROUTES[4], {})).headers['www-authenticate']).toBe('Bearer realm="crm"');
   });
 
-  it('accepts the key as X-API-Key too', async () => {
+  it('accepts the key as X-API-Key too, but not two keys at once', async () => {
     await http.get('/v1/customers').set('X-API-Key', keys.keys.reader).expect(200);
+    const both = await http.get('/v1/customers').set('X-API-Key', keys.keys.reader).set(keys.header('reader')).expect(401);
+    expect(both.headers['www-authenticate']).toContain('error="invalid_request"');
   });
 
   it('stores nothing for a refused publish', async () => {

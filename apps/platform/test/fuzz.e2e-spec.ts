@@ -30,7 +30,7 @@ function prng(seed: number) {
   return { next, int, pick };
 }
 
-type FuzzRequest = { kind: string; method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: string | Buffer };
+type FuzzRequest = { kind: string; method: 'GET' | 'POST' | 'DELETE'; url: string; headers?: Record<string, string>; body?: string | Buffer };
 type Json = Record<string, unknown>;
 
 const MAX_SAFE_PLUS_ONE = Number.MAX_SAFE_INTEGER + 1;
@@ -163,7 +163,22 @@ function generators(random: ReturnType<typeof prng>) {
   };
   const text = (value: Json | string) => (typeof value === 'string' ? value : JSON.stringify(value));
 
+  /** Authorization headers that name no configured key (every answer must be 401, whatever the body). */
+  const hostileKey = () =>
+    random.pick([
+      { Authorization: 'Bearer' },
+      { Authorization: 'Bearer ' + 'k'.repeat(8000) },
+      { Authorization: `Bearer ${random.pick(HOSTILE_IDS.filter((id) => /^[\t\x20-\x7e\x80-\xff]*$/.test(id)))}` },
+      { Authorization: 'Basic YWRtaW46YWRtaW4=' },
+      { Authorization: 'Bearer crm_\u00e9\u00ff' },
+      { Authorization: 'Bearer \t crm_x' },
+      { Authorization: 'bearer  crm_x crm_y' },
+      { 'X-API-Key': '*' },
+      { 'X-API-Key': '__proto__' },
+      { Authorization: '', 'X-API-Key': '' },
+    ]);
   const ingest: Record<string, () => FuzzRequest> = {
+    'valid event, hostile key': () => ({ ...json('valid event, hostile key', event()), headers: { 'Content-Type': 'application/json', ...hostileKey() } }),
     'event: hostile field': () => {
       const { kind, value } = hostileEvent();
       return raw(`event: ${kind}`, text(value));
@@ -249,6 +264,9 @@ function generators(random: ReturnType<typeof prng>) {
     segments: () => get('segments', `/v1/segments?${q(random.pick(['asOf', 'x', '__proto__']), garbage())}`),
     measures: () => get('measures', `/v1/${random.pick(['agents', 'teams'])}/${pathId()}/measures?${q('from', garbage())}&${q('to', random.pick(['2026-01-31', '2026-02-30', '2025-12-31', garbage()]))}`),
     schemas: () => get('schemas', `/v1/schemas/${pathId()}`),
+    // Admin-only and destructive: no id here is a stored customer, so every answer is a 400 or 404 and nothing is erased.
+    'erasure: odd id': () => ({ kind: 'erasure: odd id', method: 'DELETE', url: `/v1/customers/${pathId()}/personal-data?${q('reference', garbage())}` }),
+    'read, hostile key': () => ({ ...get('read, hostile key', `/v1/customers/C-102938${random.pick(['', '/timeline'])}`), headers: hostileKey() }),
     'unknown route': () => ({ kind: 'unknown route', method: random.pick(['GET', 'POST'] as const), url: random.pick(['/v1/', '/v1/events/x', '/v1/customers/', '//v1/customers', '/v1/../health', '/v1/customers/C-1/../../health', `/${pathId()}`]) }),
   };
   return { ingest, rare, query };
@@ -273,7 +291,7 @@ describe('fuzz: hostile and malformed requests over HTTP (embedded platform, see
   const head = async () => (await platform.http.get('/health')).body.checks.eventStore.head as number;
 
   async function send(request: FuzzRequest): Promise<{ status: number; type: string; body: unknown }> {
-    let req = request.method === 'GET' ? platform.http.get(request.url) : platform.http.post(request.url);
+    let req = request.method === 'GET' ? platform.http.get(request.url) : request.method === 'DELETE' ? platform.http.delete(request.url) : platform.http.post(request.url);
     for (const [name, value] of Object.entries(request.headers ?? {})) req = req.set(name, value);
     if (request.body !== undefined) req = req.serialize((body: unknown) => body as string).send(request.body as unknown as string);
     const res = await req.buffer(true).parse((response, callback) => {
@@ -311,7 +329,8 @@ describe('fuzz: hostile and malformed requests over HTTP (embedded platform, see
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         const show = () => `${request.kind}: ${request.method} ${request.url.slice(0, 200)} ${JSON.stringify(request.headers ?? {})} ${request.body === undefined ? '' : String(request.body).slice(0, 200)} -> ${answer.status} ${answer.type} ${String(answer.body).slice(0, 300)}`;
         if (answer.status >= 500) findings.push(`5xx  ${show()}`);
-        else if (request.method === 'POST' && answer.status < 400) findings.push(`accepted  ${show()}`);
+        else if (request.method !== 'GET' && answer.status < 400) findings.push(`accepted  ${show()}`);
+        else if (request.kind.endsWith('hostile key') && answer.status !== 401) findings.push(`not refused as unauthenticated  ${show()}`);
         else if (answer.status >= 400) {
           let problem: { status?: unknown } | undefined;
           try {

@@ -37,6 +37,11 @@ export class ApiKeyGuard implements CanActivate {
     const required = this.reflector.getAllAndOverride<Scope[]>(REQUIRED_SCOPES, targets) ?? ['admin'];
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const response = context.switchToHttp().getResponse<Response>();
+    if (request.headers.authorization !== undefined && request.headers['x-api-key'] !== undefined) {
+      // Two credentials: which one counts would be a guess (a proxy adding one, a client another).
+      response.setHeader('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_request"`);
+      throw new ProblemException(401, 'unauthenticated', 'Authentication required', 'Send one API key: Authorization: Bearer <key> or X-API-Key, not both.');
+    }
     const key = presentedKey(request.headers);
     if (key === undefined || key === '') {
       response.setHeader('WWW-Authenticate', `Bearer realm="${REALM}"`);
