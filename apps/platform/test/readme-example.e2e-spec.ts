@@ -10,7 +10,7 @@ import { PlatformHarness, startPlatform } from './platform-harness';
 const README = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
 
 function exampleBody(): Record<string, unknown> {
-  const match = /curl -s -X POST localhost:3000\/v1\/events -H 'Content-Type: application\/json' -d '(\{[\s\S]*?\n\})'/.exec(README);
+  const match = /curl -s -X POST localhost:3000\/v1\/events -H "Authorization: Bearer \$KEY" -H 'Content-Type: application\/json' -d '(\{[\s\S]*?\n\})'/.exec(README);
   if (!match) throw new Error('the README has no POST /v1/events example');
   return JSON.parse(match[1]) as Record<string, unknown>;
 }
@@ -37,11 +37,14 @@ describe('the README example', () => {
     await platform.projector.runner.waitForPosition(1, 5000);
 
     const asOf = '2026-04-01T00:00:00Z';
-    expect(README).toContain(`curl -s 'localhost:3000/v1/customers/C-102938?asOf=${asOf}'`);
+    expect(README).toContain('KEY=$(cat data/admin.api-key)');
+    expect(README).toContain(`curl -s -H "Authorization: Bearer $KEY" 'localhost:3000/v1/customers/C-102938?asOf=${asOf}'`);
     const past = (await platform.http.get(`/v1/customers/C-102938?asOf=${asOf}`).expect(200)).body;
     expect(past).toMatchObject({ customerId: 'C-102938', position: 1, projectionVersion: 'relationship-3/policy-2026-12.1', segment: null });
     expect(past.view).toMatchObject({ policyVersion: '2026-12.1', asOf: '2026-04-01T00:00:00.000Z', trust: { stage: 'calculus' }, loyalty: { formationStage: 'acceptance' } });
     expect(past.view.lifecycle).toMatchObject({ stage: 'exploration', since: '2026-03-14T10:22:05+01:00' });
+    // The harness's key is the generated one, every scope: personalData is there, with no registration.
+    expect(past.personalData).toEqual({ status: 'none' });
     expect(past.view.lifecycle.transitions).toEqual([
       { from: null, to: 'awareness', eventId: body.eventId, rule: 'first-seen', occurredAt: '2026-03-14T10:22:05+01:00' },
       { from: 'awareness', to: 'exploration', eventId: body.eventId, rule: 'first-purchase', occurredAt: '2026-03-14T10:22:05+01:00' },

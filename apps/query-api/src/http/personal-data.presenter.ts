@@ -37,14 +37,12 @@ export async function personalDataOf(history: readonly StoredInteractionEvent[],
   if (Object.values(fields).some((field) => field.state === 'erased')) {
     return { status: 'erased', erasedAt: (await keys.erasure(registration.customerId))?.erasedAt ?? null };
   }
-  const present: Extract<PersonalDataView, { status: 'present' }> = {
-    status: 'present',
-    source: { eventId: registration.eventId, occurredAt: registration.occurredAt },
-    sealed: !Object.values(fields).some((field) => field.state === 'unsealed'),
-  };
+  const present: Extract<PersonalDataView, { status: 'present' }> = { status: 'present' } as Extract<PersonalDataView, { status: 'present' }>;
   for (const name of REGISTRATION_FIELDS) {
     const field = fields[name];
     if (field !== undefined && field.state !== 'erased') present[name] = field.value;
   }
+  present.source = { eventId: registration.eventId, occurredAt: registration.occurredAt };
+  present.sealed = !Object.values(fields).some((field) => field.state === 'unsealed');
   return present;
 }
