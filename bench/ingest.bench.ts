@@ -3,10 +3,13 @@
  * the SQLite event store) against its limit measured in the same run: a bare `node:http` route
  * that JSON.parses the body and does the same append with the same durability (WAL,
  * synchronous=FULL, one better-sqlite3 transaction per request, the store's table, id and
- * revision lookups). Two loads, each run on both servers in alternating rounds so both see the
+ * revision lookups). Three loads, each run on both servers in alternating rounds so both see the
  * same machine load and file growth (the machine may be shared):
  *   - batch: `POST /v1/events/batch`, 500 events of 500 different customers, 4 requests in flight;
- *   - single: `POST /v1/events`, one event, 16 requests in flight (p50 / p99 latency).
+ *   - single: `POST /v1/events`, one event, 16 requests in flight (p50 / p99 latency);
+ *   - pii: the batch load with registrations (name, e-mail, phone: sealed by the ingest API with
+ *     each customer's data key, made on first sight; the bare route stores them in clear).
+ * Every request carries an API key (the ingest API checks it and counts it against its rate).
  * The load comes from a worker thread, so the servers have the main thread to themselves.
  *
  *   npm run bench:ingest                      # builds, then runs the compiled script
@@ -14,7 +17,7 @@
  *
  * Options: --seconds=N per round and server (default 4), --rounds=N (default 3),
  * --customers=N (default 20,000); for profiling (`node --cpu-prof`) one side alone:
- * --only=ingest|bare and --load=batch|single. INGEST_COALESCE_MS / INGEST_COALESCE_MAX_EVENTS are passed
+ * --only=ingest|bare and --load=batch|single|pii. INGEST_COALESCE_MS / INGEST_COALESCE_MAX_EVENTS are passed
  * to the ingest API as set in the environment.
  */
 import 'reflect-metadata';
@@ -262,10 +265,19 @@ async function main(): Promise<void> {
   const rounds = option('rounds', 3);
   const customers = option('customers', 20_000);
   const only = choice('only', ['ingest', 'bare'] as const);
-  const onlyLoad = choice('load', ['batch', 'single'] as const);
+  const onlyLoad = choice('load', ['batch', 'single', 'pii'] as const);
   const dir = mkdtempSync(join(tmpdir(), 'crm-ingest-bench-'));
   const template = JSON.stringify(
     sampleEvent('PurchaseMade', { eventId: '__EVENT_ID__', customerId: '__CUSTOMER__', source: 'bench', data: { orderId: '__ORDER__' } }),
+  );
+  // Three personal-data fields per event: what ingest seals (and the key of each new customer it makes).
+  const registration = JSON.stringify(
+    sampleEvent('CustomerRegistered', {
+      eventId: '__EVENT_ID__',
+      customerId: '__CUSTOMER__',
+      source: 'bench',
+      data: { displayName: 'Ada Lovelace __ORDER__', email: 'ada.__ORDER__@example.com', phone: '+44 20 7946 0958', acquisitionChannel: 'web' },
+    }),
   );
   const coalesce = ['INGEST_COALESCE_MS', 'INGEST_COALESCE_MAX_EVENTS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
   console.log(
@@ -308,14 +320,15 @@ async function main(): Promise<void> {
   }
 
   const loads = [
-    { name: 'batch', path: '/v1/events/batch', eventsPerRequest: 500, inFlight: 4 },
-    { name: 'single', path: '/v1/events', eventsPerRequest: 1, inFlight: 16 },
+    { name: 'batch', path: '/v1/events/batch', eventsPerRequest: 500, inFlight: 4, template },
+    { name: 'single', path: '/v1/events', eventsPerRequest: 1, inFlight: 16, template },
+    { name: 'pii', path: '/v1/events/batch', eventsPerRequest: 500, inFlight: 4, template: registration },
   ] as const;
   const totals = new Map<string, Summed>();
   const total = (key: string): Summed => totals.get(key) ?? (totals.set(key, { events: 0, seconds: 0, errors: 0, latencies: [] }), totals.get(key)!);
   try {
     for (const load of loads.filter((l) => onlyLoad === undefined || l.name === onlyLoad)) {
-      const spec = { ...load, seconds, customers, template, expectStatus: 202, authorization: `Bearer ${benchKey}` };
+      const spec = { ...load, seconds, customers, expectStatus: 202, authorization: `Bearer ${benchKey}` };
       // Warm-up (JIT, caches, the first streams), not counted.
       await loadFromWorker({ ...spec, url: bare.url, seconds: 1 });
       await loadFromWorker({ ...spec, url: ingestUrl, seconds: 1 });
@@ -345,11 +358,15 @@ async function main(): Promise<void> {
   const num = (x: number | undefined, digits = 1) => (x === undefined || !Number.isFinite(x) ? '–' : digits < 0 ? fmt(x) : x.toFixed(digits));
   const batch = rate('batch:ingest') / rate('batch:bare');
   const single = rate('single:ingest') / rate('single:bare');
+  const pii = rate('pii:ingest') / rate('pii:bare');
+  const sealing = rate('pii:ingest') / rate('batch:ingest');
   const rows: [string, string, string, string, string, boolean | undefined][] = [
     ['HTTP batch ingest (500-event batches of 500 customers, 4 in flight), ev/s', num(rate('batch:ingest'), -1), num(rate('batch:bare'), -1), num(batch, 2), '≥ 0.5×', Number.isFinite(batch) ? batch >= 0.5 : undefined],
     ['HTTP single-event ingest (16 in flight), ev/s', num(rate('single:ingest'), -1), num(rate('single:bare'), -1), num(single, 2), '≥ 1.0×', Number.isFinite(single) ? single >= 1 : undefined],
     ['single-event latency p50, ms', num(p('single:ingest', 50)), num(p('single:bare', 50)), num(p('single:ingest', 50) / p('single:bare', 50), 2), '', undefined],
     ['single-event latency p99, ms', num(p('single:ingest', 99)), num(p('single:bare', 99)), num(p('single:ingest', 99) / p('single:bare', 99), 2), '≤ 20 ms', p('single:ingest', 99) === undefined ? undefined : p('single:ingest', 99) <= 20],
+    ['HTTP batch ingest of registrations (3 personal-data fields sealed per event, a key per customer), ev/s', num(rate('pii:ingest'), -1), num(rate('pii:bare'), -1), num(pii, 2), '≥ 0.5×', Number.isFinite(pii) ? pii >= 0.5 : undefined],
+    ['registrations / purchases through the ingest API (the cost of sealing)', num(sealing, 2), '', '', '≥ 0.8×', Number.isFinite(sealing) ? sealing >= 0.8 : undefined],
     ['batch request latency p50 / p99, ms', `${num(p('batch:ingest', 50), 0)} / ${num(p('batch:ingest', 99), 0)}`, `${num(p('batch:bare', 50), 0)} / ${num(p('batch:bare', 99), 0)}`, '', '', undefined],
   ];
   console.log('\n### HTTP ingest, embedded store, against the bare node:http + JSON.parse + better-sqlite3 route (same run)\n');

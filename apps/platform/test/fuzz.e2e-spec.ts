@@ -164,8 +164,8 @@ function generators(random: ReturnType<typeof prng>) {
   const text = (value: Json | string) => (typeof value === 'string' ? value : JSON.stringify(value));
 
   /** Authorization headers that name no configured key (every answer must be 401, whatever the body). */
-  const hostileKey = () =>
-    random.pick([
+  const hostileKey = (): Record<string, string> =>
+    random.pick<Record<string, string>>([
       { Authorization: 'Bearer' },
       { Authorization: 'Bearer ' + 'k'.repeat(8000) },
       { Authorization: `Bearer ${random.pick(HOSTILE_IDS.filter((id) => /^[\t\x20-\x7e\x80-\xff]*$/.test(id)))}` },
