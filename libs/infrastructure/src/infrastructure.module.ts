@@ -1,14 +1,12 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
 import { InProcessBroker, InProcessBus, InProcessPublisher, KafkaBroker, KafkaPublisher, MessageBroker, MessagePublisher, createKafka } from '@crm/messaging';
 import { ReadStore, ReadStoreGenerations } from '@crm/read-store';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyGuard, DEFAULT_RATE } from './auth/api-key.guard';
 import { ApiKeyRegistry } from './auth/api-key-registry';
 import { parseRate } from './auth/api-keys';
-import { ApiKeyThrottlerGuard, rateLimitOptions } from './auth/rate-limit';
 import { describeConnections, kafkaOptions } from './connection-options';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
@@ -64,17 +62,16 @@ export class InfrastructureModule {
     const kafka = config.TRANSPORT === 'kafka' ? createKafka(kafkaOptions(config)) : null;
     const bus = config.TRANSPORT === 'in-process' ? new InProcessBus(config.KAFKA_PARTITIONS) : null;
     const http = options.http !== false;
-    // Every HTTP route: the key and its scope first, then the key's rate (guards run in this order).
+    // Every HTTP route: the key, its scope and its rate.
     const access: Provider[] = http
       ? [
           { provide: ApiKeyRegistry, useFactory: () => ApiKeyRegistry.fromConfig(config) },
+          { provide: DEFAULT_RATE, useValue: parseRate(config.RATE_LIMIT) },
           { provide: APP_GUARD, useClass: ApiKeyGuard },
-          { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         ]
       : [];
     return {
       module: InfrastructureModule,
-      imports: http ? [ThrottlerModule.forRoot(rateLimitOptions(parseRate(config.RATE_LIMIT)!))] : [],
       controllers: http ? [HealthController] : [],
       providers: [
         ...access,

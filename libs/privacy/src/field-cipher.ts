@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { DataKeyUnwrapError, MasterKeyFormatError, SealedValueError } from './privacy.errors';
 
 /**
@@ -121,9 +121,27 @@ export function generateKeyMaterial(): Buffer {
   return randomBytes(KEY_BYTES);
 }
 
+/**
+ * Random ivs drawn from the CSPRNG a pool at a time: one randomFillSync per 512 ivs instead of one
+ * per value (a call per 12 bytes was a sixth of the CPU of ingesting registrations). Each iv is
+ * used once; the pool is refilled, never reused.
+ */
+const IV_POOL_SIZE = 512;
+let ivPool = Buffer.alloc(0);
+let ivAt = 0;
+function nextIv(): Buffer {
+  if (ivAt + IV_BYTES > ivPool.length) {
+    ivPool = randomFillSync(Buffer.allocUnsafe(IV_BYTES * IV_POOL_SIZE));
+    ivAt = 0;
+  }
+  const iv = ivPool.subarray(ivAt, ivAt + IV_BYTES);
+  ivAt += IV_BYTES;
+  return iv;
+}
+
 function encrypt(key: Buffer, plaintext: Buffer, aad: string): Buffer {
   checkKeyLength(key, 'key');
-  const iv = randomBytes(IV_BYTES);
+  const iv = nextIv();
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);

@@ -3,8 +3,12 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ProblemException } from '../http/problem';
 import { ApiKeyRegistry } from './api-key-registry';
-import { Principal, Scope, presentedKey } from './api-keys';
+import { Principal, Rate, Scope, presentedKey } from './api-keys';
 import { PUBLIC_ROUTE, REQUIRED_SCOPES } from './access.decorators';
+import { RateWindows, windowName } from './rate-limit';
+
+/** Injection token of the default rate (RATE_LIMIT), for keys whose line gives none. */
+export const DEFAULT_RATE = Symbol('DEFAULT_RATE');
 
 /** A request that passed the guard carries who it is. */
 export type AuthenticatedRequest = Request & { principal?: Principal };
@@ -21,13 +25,19 @@ const REALM = 'crm';
  * Every HTTP route needs an API key holding one of its scopes (@RequireScope), admin where none
  * is declared, none on @Public() routes. No key or an unknown one: 401 with WWW-Authenticate
  * (RFC 6750); a key without the scope: 403 naming the scope needed and the key's own. The
- * problem never says whether a key exists under another name.
+ * problem never says whether a key exists under another name. Then the key's rate (its line's
+ * `rate=`, else RATE_LIMIT), counted per key across every route of the process: over it, 429
+ * with Retry-After. One synchronous guard: Nest's guard pipeline costs per guard and per await,
+ * and this runs on every ingest request.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly windows = new RateWindows();
+
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(ApiKeyRegistry) private readonly keys: ApiKeyRegistry,
+    @Inject(DEFAULT_RATE) private readonly defaultRate: Rate,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -58,6 +68,18 @@ export class ApiKeyGuard implements CanActivate {
         requiredScopes: required,
         keyScopes: [...principal.scopes],
       });
+    }
+    const rate = principal.rate ?? this.defaultRate;
+    const hit = this.windows.hit(principal.name, rate);
+    if (hit.limited) {
+      response.setHeader('Retry-After', String(hit.secondsLeft));
+      throw new ProblemException(
+        429,
+        'rate-limited',
+        'Too many requests',
+        `The key "${principal.name}" may make ${rate.limit} requests per ${windowName(rate.windowMs)}${principal.rate ? ' (its own rate)' : ' (RATE_LIMIT)'}; retry after ${hit.secondsLeft} s.`,
+        { retryAfterSec: hit.secondsLeft, retriable: true },
+      );
     }
     return true;
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, clientApiKey, localKeyFiles } from '@crm/config';
 import { ApiKeyRegistry, ensureLocalKeys } from './api-key-registry';
 import { ApiKeyConfigError, generateApiKey, hashApiKey, keyLine, parseKeyLines, parseRate, presentedKey } from './api-keys';
-import { FixedWindowStorage } from './rate-limit';
+import { RateWindows } from './rate-limit';
 
 const HASH = hashApiKey('crm_example');
 
@@ -126,19 +126,22 @@ describe('ApiKeyRegistry', () => {
   }, 15_000);
 });
 
-describe('FixedWindowStorage', () => {
-  it('counts per key within a window, blocks above the limit with the seconds left, and starts again after it', async () => {
+describe('RateWindows', () => {
+  it('counts per key within a window, limits above it with the seconds left, and starts again after it', () => {
     let now = 1_000_000;
-    const storage = new FixedWindowStorage(() => now);
-    for (let i = 1; i <= 3; i++) expect(await storage.increment('a', 1000, 3)).toMatchObject({ totalHits: i, isBlocked: false });
-    expect(await storage.increment('a', 1000, 3)).toMatchObject({ totalHits: 4, isBlocked: true, timeToBlockExpire: 1 });
-    expect(await storage.increment('b', 1000, 3)).toMatchObject({ totalHits: 1, isBlocked: false });
-    now += 60_000 - 1;
-    const minute = await storage.increment('c', 60_000, 1);
-    now += 1000;
-    expect(await storage.increment('a', 1000, 3)).toMatchObject({ totalHits: 1, isBlocked: false });
-    expect(minute.timeToExpire).toBe(60);
-    expect(await storage.increment('c', 60_000, 1)).toMatchObject({ totalHits: 2, isBlocked: true, timeToBlockExpire: 59 });
+    const windows = new RateWindows(() => now);
+    const perSecond = { limit: 3, windowMs: 1000 };
+    for (let i = 1; i <= 3; i++) expect(windows.hit('a', perSecond)).toEqual({ hits: i, limited: false, secondsLeft: 1 });
+    expect(windows.hit('a', perSecond)).toEqual({ hits: 4, limited: true, secondsLeft: 1 });
+    expect(windows.hit('b', perSecond)).toMatchObject({ hits: 1, limited: false });
+    now += 999;
+    expect(windows.hit('a', perSecond)).toMatchObject({ hits: 5, limited: true });
+    now += 1;
+    expect(windows.hit('a', perSecond)).toMatchObject({ hits: 1, limited: false });
+    const perMinute = { limit: 1, windowMs: 60_000 };
+    expect(windows.hit('c', perMinute)).toEqual({ hits: 1, limited: false, secondsLeft: 60 });
+    now += 1500;
+    expect(windows.hit('c', perMinute)).toEqual({ hits: 2, limited: true, secondsLeft: 59 });
   });
 });
 
