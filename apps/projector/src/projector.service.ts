@@ -1,7 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
-import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
+import { HealthRegistry, Metrics, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
 import { CustomerProjection } from '@crm/projection';
@@ -23,6 +23,10 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   private kafkaProjector: KafkaProjector | null = null;
   private processed = 0;
   private lastError: { at: string; message: string } | null = null;
+  /** Kafka: per partition this member folded, the last offset and when the store recorded its event. */
+  private readonly partitions = new Map<number, { offset: bigint; recordedAt: string | undefined }>();
+  /** Embedded: when the store recorded the last folded event. */
+  private lastRecordedAt: string | undefined;
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
@@ -34,6 +38,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     health: HealthRegistry,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {
     const embedded = config.TRANSPORT === 'in-process';
     // The measures judge SLAs by the same policy the views are folded with: the generation's (its store, its policy).
@@ -62,14 +67,55 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       },
       onFailed: (failure) => {
         failures.push(failure);
+        this.metrics?.deadLetters.inc({ source: 'fold' });
         const { event, error } = failure;
         this.logger.error(`event ${event.eventId} (${event.type}, position ${event.position}) skipped, dead-lettered: ${error.message}`);
       },
-      onCommit: embedded ? (result) => this.publishDownstream(result) : undefined,
+      onCommit: embedded
+        ? (result) => {
+            this.observe(result);
+            if (result.lastRecordedAt !== undefined) this.lastRecordedAt = result.lastRecordedAt;
+            return this.publishDownstream(result);
+          }
+        : undefined,
       // Its customers' views stay in memory between batches; the population pass's segment writes are the only other writer.
       ...(config.PROJECTOR_CACHE_VIEWS > 0 ? { owned: { maxViews: config.PROJECTOR_CACHE_VIEWS, otherWriters: () => otherViewWriters(readStore) } } : {}),
     });
     health.register('projector', () => this.status());
+    metrics?.sample('crm_projector_lag_events', async () => (await this.lag()).map(({ partition, events }) => ({ labels: { partition }, value: events })));
+    metrics?.sample('crm_projector_lag_seconds', async () => (await this.lag()).map(({ partition, seconds }) => ({ labels: { partition }, value: seconds })));
+    metrics?.sample('crm_dead_letters_pending', async () => [{ value: (await deadLetterSummary(this.readStore)).pending }]);
+  }
+
+  /**
+   * How far behind the projector is, per partition it folds (`log`: the embedded store): events
+   * stored (or on the partition) and not folded yet, and while any wait, the seconds since the
+   * store recorded the last folded event (0 when none waits).
+   */
+  async lag(): Promise<{ partition: string; events: number; seconds: number }[]> {
+    const seconds = (events: number, recordedAt: string | undefined) => (events > 0 && recordedAt !== undefined ? Math.max(0, (Date.now() - Date.parse(recordedAt)) / 1000) : 0);
+    if (!this.kafkaProjector) {
+      const events = Math.max(0, (await this.eventStore.headPosition()) - this.runner.position);
+      return [{ partition: 'log', events, seconds: seconds(events, this.lastRecordedAt) }];
+    }
+    const ends = await this.broker.endOffsets(this.topics.interactions);
+    return [...this.partitions]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, { offset, recordedAt }]) => {
+        const end = ends.get(partition);
+        const events = end === undefined ? 0 : Math.max(0, Number(BigInt(end) - offset - 1n));
+        return { partition: String(partition), events, seconds: seconds(events, recordedAt) };
+      });
+  }
+
+  private observe(result: BatchResult): void {
+    if (!this.metrics) return;
+    this.metrics.projectorEvents.inc(result.applied);
+    this.metrics.projectorBatchEvents.observe(result.applied + result.skipped + result.failed.length);
+    if (result.timings) {
+      this.metrics.foldDuration.observe(result.timings.foldMs / 1000);
+      this.metrics.commitDuration.observe(result.timings.commitMs / 1000);
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,12 +127,16 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
         // The partitions may have moved: views of customers another instance now folds must not be reused.
         onAssignment: () => this.runner.dropOwnedViews(),
         onError: (error) => {
+          this.metrics?.clientErrors.inc({ client: 'kafka' });
           this.lastError = { at: new Date().toISOString(), message: error.message };
           this.logger.error(`batch failed, the consumer restarts and retries it: ${error.message}`);
         },
-        onBatch: ({ result, deadLettered }) => {
+        onBatch: ({ partition, result, deadLettered, lastOffset }) => {
           this.lastError = null;
           this.processed += result.applied;
+          this.observe(result);
+          if (deadLettered > result.failed.length) this.metrics?.deadLetters.inc({ source: 'message' }, deadLettered - result.failed.length);
+          if (lastOffset !== undefined) this.partitions.set(partition, { offset: BigInt(lastOffset), recordedAt: result.lastRecordedAt ?? this.partitions.get(partition)?.recordedAt });
           if (deadLettered > 0) this.logger.warn(`${deadLettered} message(s) sent to ${this.topics.interactionsDlq}`);
         },
       });
@@ -108,7 +158,15 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     if (this.kafkaProjector) {
       // Failing batches make the projector not ready (the orchestrator sees it), while it keeps retrying.
       if (this.lastError) throw new Error(`last batch failed at ${this.lastError.at}: ${this.lastError.message}`);
-      return { source: this.topics.interactions, applied: this.processed, viewsHeld: this.runner.ownedViews, deadLetters: await deadLetterSummary(this.readStore) };
+      const lag = await this.lag();
+      return {
+        source: this.topics.interactions,
+        applied: this.processed,
+        // Per partition this member folded: events on it not folded yet, and the seconds they wait.
+        lag: Object.fromEntries(lag.map(({ partition, events, seconds }) => [partition, { events, seconds: Math.round(seconds * 10) / 10 }])),
+        viewsHeld: this.runner.ownedViews,
+        deadLetters: await deadLetterSummary(this.readStore),
+      };
     }
     const head = await this.eventStore.headPosition();
     const checkpoint = this.runner.position;

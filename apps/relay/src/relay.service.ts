@@ -1,7 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
-import { HealthRegistry, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
+import { HealthRegistry, Metrics, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStoreGenerations } from '@crm/read-store';
 import { EventRelay } from './event-relay';
@@ -20,13 +20,19 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     health: HealthRegistry,
+    @Optional() @Inject(Metrics) metrics?: Metrics,
   ) {
     this.relay = new EventRelay(eventStore, publisher, generations.control, {
       formerCheckpoints: generations.active.id === 0 ? generations.readStore : undefined,
       topic: topics.interactions,
-      onPublishError: (error, attempt) => this.logger.warn(`publish failed (attempt ${attempt + 1}), retrying: ${error.message}`),
+      onPublishError: (error, attempt) => {
+        metrics?.clientErrors.inc({ client: 'kafka' });
+        this.logger.warn(`publish failed (attempt ${attempt + 1}), retrying: ${error.message}`);
+      },
+      onPublished: ({ events }) => metrics?.relayEvents.inc(events),
     });
     health.register('relay', () => this.relay.status());
+    metrics?.sample('crm_relay_lag_events', async () => [{ value: (await this.relay.status()).lag }]);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -4,6 +4,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, loadConfig } from '@crm/config';
 import { configureHttpApp } from './http/configure-http-app';
 import { InfrastructureModule } from './infrastructure.module';
+import { Metrics } from './observability/metrics';
+import { httpMetrics } from './observability/metrics.controller';
 
 export type LogLevels = false | ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
 
@@ -28,6 +30,7 @@ export async function createServiceApp(
     bodyParser: false,
     logger: options.logger ?? levelsFrom(config.LOG_LEVEL),
   });
+  app.use(httpMetrics(app.get(Metrics)));
   configureHttpApp(app, config, `CRM interaction platform: ${name}`);
   return app;
 }

@@ -20,3 +20,5 @@ export * from './auth/access.decorators';
 export * from './auth/rate-limit';
 export * from './open-key-store';
 export * from './privacy.module';
+export * from './observability/metrics';
+export * from './observability/metrics.controller';

@@ -9,6 +9,8 @@ import { ApiKeyRegistry } from './auth/api-key-registry';
 import { parseRate } from './auth/api-keys';
 import { describeConnections, kafkaOptions } from './connection-options';
 import { HealthController } from './health/health.controller';
+import { Metrics } from './observability/metrics';
+import { MetricsController } from './observability/metrics.controller';
 import { HealthRegistry } from './health/health.registry';
 import { openEventStore } from './open-event-store';
 import { openReadStoreGenerations } from './open-read-store';
@@ -72,7 +74,7 @@ export class InfrastructureModule {
       : [];
     return {
       module: InfrastructureModule,
-      controllers: http ? [HealthController] : [],
+      controllers: http ? [HealthController, MetricsController] : [],
       providers: [
         ...access,
         { provide: APP_CONFIG, useValue: config },
@@ -84,9 +86,10 @@ export class InfrastructureModule {
         { provide: MessagePublisher, useFactory: () => (kafka ? new KafkaPublisher(kafka) : new InProcessPublisher(bus!)) },
         { provide: MessageBroker, useFactory: () => (kafka ? new KafkaBroker(kafka) : new InProcessBroker(bus!)) },
         HealthRegistry,
+        { provide: Metrics, useFactory: () => new Metrics() },
         AdapterLifecycle,
       ],
-      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, ReadStoreGenerations, MessagePublisher, MessageBroker, HealthRegistry, ...(http ? [ApiKeyRegistry] : [])],
+      exports: [APP_CONFIG, TOPIC_NAMES, EventStore, ReadStore, ReadStoreGenerations, MessagePublisher, MessageBroker, HealthRegistry, Metrics, ...(http ? [ApiKeyRegistry] : [])],
     };
   }
 }

@@ -88,6 +88,11 @@ export abstract class MessageBroker {
    * tools that inspect a topic (the dead-letter redrive lists the DLQ with it).
    */
   abstract readTopic(topic: string): AsyncIterable<IncomingMessage>;
+  /**
+   * The offset the next message of each partition of `topic` will get (Kafka's high watermark),
+   * as a decimal string: with a consumer's last processed offset, its lag per partition.
+   */
+  abstract endOffsets(topic: string): Promise<Map<number, string>>;
   abstract close(): Promise<void>;
 }
 

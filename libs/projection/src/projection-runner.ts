@@ -254,6 +254,10 @@ export interface BatchResult {
   views: ViewRecord<ProjectedView>[];
   changes: IndexChange[];
   failed: FailedEvent[];
+  /** How long the batch took to fold (views loaded, events applied) and to commit, in ms (0 when write-back defers the commit). */
+  timings?: { foldMs: number; commitMs: number };
+  /** When the store recorded the batch's last event (the projector's lag in seconds is measured from it). */
+  lastRecordedAt?: string;
 }
 
 /**
@@ -336,6 +340,7 @@ export class ProjectionRunner<V> {
   }
 
   private async foldAndCommit(events: readonly StoredInteractionEvent[], checkpoint: number | null | undefined, source: BatchSource): Promise<BatchResult> {
+    const started = performance.now();
     const ids = [...new Set(events.map((e) => e.customerId))];
     const owning = this.options.owned ? await this.mayHoldViews() : false;
     const generation = this.ownedGeneration;
@@ -380,6 +385,7 @@ export class ProjectionRunner<V> {
       else appliedByCustomer.set(event.customerId, [event]);
     }
     await this.options.beforeCommit?.(applied, source, { readStore: this.readStore, projection: this.projection });
+    const folded = performance.now();
     const last = checkpoint === null ? null : (checkpoint ?? (events.length > 0 ? events[events.length - 1].position : (this.pendingCheckpoint ?? this.checkpoint)));
     const views = [...changed.values()];
     if (this.options.writeBack) {
@@ -390,7 +396,7 @@ export class ProjectionRunner<V> {
       }
       if (last !== null) this.pendingCheckpoint = last;
       await this.evict(this.options.writeBack.maxViews);
-      const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
+      const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed, timings: { foldMs: folded - started, commitMs: 0 }, lastRecordedAt: events.at(-1)?.recordedAt };
       await this.options.onCommit?.(result);
       return result;
     }
@@ -403,7 +409,16 @@ export class ProjectionRunner<V> {
     }
     if (last !== null) this.checkpoint = last;
     if (owning && generation === this.ownedGeneration) this.hold(views, this.options.owned!.maxViews);
-    const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed };
+    const result: BatchResult = {
+      applied: applied.length,
+      skipped,
+      checkpoint: last,
+      views: views as ViewRecord<ProjectedView>[],
+      changes,
+      failed,
+      timings: { foldMs: folded - started, commitMs: performance.now() - folded },
+      lastRecordedAt: events.at(-1)?.recordedAt,
+    };
     await this.options.onCommit?.(result);
     return result;
   }

@@ -124,6 +124,21 @@ export function messagingContract(name: string, factory: () => Promise<Messaging
       expect(none).toEqual([]);
     }, timeoutMs * 3);
 
+    it('reports the end offset of every partition: the next offset a message gets', async () => {
+      const fresh = `contract-ends-${randomUUID()}`;
+      await fixture.broker.ensureTopics([{ topic: fresh, partitions: 3 }]);
+      expect([...(await fixture.broker.endOffsets(fresh)).entries()].sort()).toEqual([[0, '0'], [1, '0'], [2, '0']]);
+      await fixture.publisher.publish(fresh, Array.from({ length: 12 }, (_, i) => ({ key: `k-${i}`, value: String(i) })));
+      const ends = await fixture.broker.endOffsets(fresh);
+      const read: IncomingMessage[] = [];
+      for await (const m of fixture.broker.readTopic(fresh)) read.push(m);
+      for (const partition of [0, 1, 2]) {
+        const offsets = read.filter((m) => m.partition === partition).map((m) => Number(m.offset));
+        expect({ partition, end: ends.get(partition) }).toEqual({ partition, end: String(offsets.length === 0 ? 0 : Math.max(...offsets) + 1) });
+      }
+      expect([...ends.values()].reduce((n, end) => n + Number(end), 0)).toBe(12);
+    }, timeoutMs * 2);
+
     it('tells a member when the group rebalances (it joins, another member joins)', async () => {
       const groupId = `g-${randomUUID()}`;
       let told = 0;

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { EventStore, type StreamAppend, type StreamAppendOutcome } from '@crm/event-store';
 import { APP_CONFIG, type AppConfig } from '@crm/config';
+import { Metrics } from '@crm/infrastructure';
 
 /** The settings the group commit reads (AppConfig, validated at start). */
 export type GroupCommitConfig = Pick<AppConfig, 'INGEST_COALESCE_MS' | 'INGEST_COALESCE_MAX_EVENTS'>;
@@ -35,6 +36,7 @@ export class GroupCommit implements OnModuleDestroy {
   constructor(
     @Inject(EventStore) private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: GroupCommitConfig,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   /** The outcome of each append of this request, in order, once it is durable. */
@@ -95,7 +97,10 @@ export class GroupCommit implements OnModuleDestroy {
 
   private async commit(group: Pending[]): Promise<void> {
     try {
+      const started = performance.now();
       const outcomes = await this.store.appendToStreams(group.flatMap((pending) => pending.appends));
+      this.metrics?.appendDuration.observe((performance.now() - started) / 1000);
+      this.metrics?.appendEvents.observe(group.reduce((sum, pending) => sum + pending.events, 0));
       let from = 0;
       for (const pending of group) {
         pending.resolve(outcomes.slice(from, from + pending.appends.length));

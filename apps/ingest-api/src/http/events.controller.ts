@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Optional, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiAcceptedResponse,
@@ -21,8 +21,8 @@ import {
   validateInteractionEvent,
   validateInteractionEventBatch,
 } from '@crm/contracts/edge';
-import type { ExpectedRevision } from '@crm/event-store';
-import { ApiProblemResponse, JSON_MEDIA_TYPES, ProblemException, RequireScope, validationProblem } from '@crm/infrastructure';
+import { EventIdConflictError, WrongExpectedRevisionError, type ExpectedRevision } from '@crm/event-store';
+import { ApiProblemResponse, JSON_MEDIA_TYPES, Metrics, ProblemException, RequireScope, validationProblem } from '@crm/infrastructure';
 import { RecordInteractionsCommand, RecordOutcome } from '../commands/record-interactions.command';
 import { CustomerMergeRefusedError } from '../merges/customer-merge-refused.error';
 import { BatchResultResponse, StoredEventResponse } from './events.response';
@@ -48,6 +48,7 @@ export class EventsController {
   constructor(
     private readonly commandBus: CommandBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   @Post()
@@ -82,9 +83,10 @@ export class EventsController {
     const expectedRevision = parseExpectedRevision(expectedRevisionParam);
     const result = validateInteractionEvent(body);
     if (!result.ok) {
+      this.metrics?.eventsRejected.inc({ reason: 'validation' });
       throw validationProblem(result.violations, result.unknownType !== undefined ? { supportedTypes: [...EVENT_TYPES] } : {});
     }
-    refuseSystemEvents([result.event], () => 'type');
+    this.refuseSystemEvents([result.event], () => 'type');
     const [outcome] = await this.execute(new RecordInteractionsCommand([result.event], expectedRevision), false);
     if (outcome.status === 'duplicate') response.status(200);
     return outcome;
@@ -109,6 +111,8 @@ export class EventsController {
     requireJson(request);
     const result = validateInteractionEventBatch(body, this.config.BATCH_MAX_EVENTS);
     if (!result.ok) {
+      const events = (body as { events?: unknown } | null)?.events;
+      this.metrics?.eventsRejected.inc({ reason: result.tooMany ? 'too-large' : 'validation' }, Array.isArray(events) ? Math.max(1, events.length) : 1);
       if (result.tooMany) {
         throw new ProblemException(
           413,
@@ -120,7 +124,7 @@ export class EventsController {
       }
       throw validationProblem(result.violations, result.unknownType !== undefined ? { supportedTypes: [...EVENT_TYPES] } : {});
     }
-    refuseSystemEvents(result.events, (i) => `events[${i}].type`);
+    this.refuseSystemEvents(result.events, (i) => `events[${i}].type`);
     const results = await this.execute(new RecordInteractionsCommand(result.events), true);
     const count = (status: RecordOutcome['status']) => results.filter((r) => r.status === status).length;
     const summary = { stored: count('stored'), duplicates: count('duplicate'), conflicts: count('conflict'), failed: count('failed') };
@@ -130,12 +134,34 @@ export class EventsController {
   }
 
   private async execute(command: RecordInteractionsCommand, batch: boolean): Promise<RecordOutcome[]> {
+    let outcomes: RecordOutcome[];
     try {
-      return await this.commandBus.execute(command);
+      outcomes = await this.commandBus.execute(command);
     } catch (error) {
+      const reason = error instanceof CustomerMergeRefusedError ? 'customer-merged' : error instanceof EventIdConflictError || error instanceof WrongExpectedRevisionError ? 'conflict' : 'failed';
+      this.metrics?.eventsRejected.inc({ reason }, command.events.length);
       if (error instanceof CustomerMergeRefusedError) throw mergeRefusedProblem(error, batch);
       throw error;
     }
+    if (this.metrics) {
+      for (const outcome of outcomes) {
+        if (outcome.status === 'stored' || outcome.status === 'duplicate') this.metrics.eventsIngested.inc({ type: command.events[outcome.index].type, status: outcome.status });
+        else this.metrics.eventsRejected.inc({ reason: outcome.status });
+      }
+    }
+    return outcomes;
+  }
+
+  /** A system event (PersonalDataErased) is the platform's to append: 400 naming each, nothing stored. */
+  private refuseSystemEvents(events: readonly { type: string }[], pathOf: (index: number) => string): void {
+    const violations = events.flatMap((event, index) =>
+      isSystemEventType(event.type)
+        ? [{ path: pathOf(index), messages: [`${event.type} is appended by the platform (DELETE /v1/customers/{id}/personal-data erases and records it); it cannot be published`] }]
+        : [],
+    );
+    if (violations.length === 0) return;
+    this.metrics?.eventsRejected.inc({ reason: 'system-type' }, events.length);
+    throw validationProblem(violations);
   }
 }
 
@@ -180,14 +206,4 @@ function parseExpectedRevision(value: unknown): ExpectedRevision {
       messages: [`expectedRevision must be a revision number from 0 to ${Number.MAX_SAFE_INTEGER}, any, no_stream or stream_exists`],
     },
   ]);
-}
-
-/** A system event (PersonalDataErased) is the platform's to append: 400 naming each, nothing stored. */
-function refuseSystemEvents(events: readonly { type: string }[], pathOf: (index: number) => string): void {
-  const violations = events.flatMap((event, index) =>
-    isSystemEventType(event.type)
-      ? [{ path: pathOf(index), messages: [`${event.type} is appended by the platform (DELETE /v1/customers/{id}/personal-data erases and records it); it cannot be published`] }]
-      : [],
-  );
-  if (violations.length > 0) throw validationProblem(violations);
 }

@@ -1,10 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { extname, join } from 'node:path';
 import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { RebuildOptions, RebuildStatus, ServingGeneration, isCancellablePhase, unfinishedRebuild } from '@crm/projection';
 import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild.worker';
+import { Metrics } from '@crm/infrastructure';
 
 interface RebuildJob {
   status: RebuildStatus | null;
@@ -36,7 +37,19 @@ export class RebuildJobs implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @Inject(ServingGeneration) private readonly serving: ServingGeneration,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Optional() @Inject(Metrics) metrics?: Metrics,
+  ) {
+    // The latest rebuild of this process (running or finished): its progress, for a dashboard to follow.
+    const latest = () => this.list().at(-1);
+    metrics?.sample('crm_rebuild_events_done', () => {
+      const status = latest();
+      return status ? [{ labels: { rebuild: status.id, phase: status.phase }, value: status.done }] : [];
+    });
+    metrics?.sample('crm_rebuild_events_total', () => {
+      const status = latest();
+      return status ? [{ labels: { rebuild: status.id }, value: status.total }] : [];
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const unfinished = await unfinishedRebuild(this.serving.generations);

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Metrics } from '@crm/infrastructure';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
 import { CustomerProjection, RelationshipProjection, customerHistory } from '@crm/projection';
@@ -22,6 +23,7 @@ export class SegmentationService implements OnApplicationBootstrap, OnApplicatio
     @Inject(CustomerProjection) projection: CustomerProjection,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EventStore) private readonly eventStore: EventStore,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {
     if (!(projection instanceof RelationshipProjection)) throw new Error('the population pass needs the relationship projection');
     this.projection = projection;
@@ -47,6 +49,7 @@ export class SegmentationService implements OnApplicationBootstrap, OnApplicatio
     const history = (customerId: string, position: number, merged?: readonly string[]) => customerHistory(this.eventStore, customerId, position, merged);
     this.running ??= runSegmentation(this.readStore, this.projection, asOf, { history })
       .then((report) => {
+        this.metrics?.populationPass.observe(report.computedInMs / 1000);
         this.logger.log(`population pass as of ${report.asOf}: ${report.population} customers in ${report.computedInMs} ms (${report.fit.method})`);
         return report;
       })

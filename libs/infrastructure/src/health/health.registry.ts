@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Metrics } from '../observability/metrics';
 
 export type HealthCheck = () => Promise<unknown>;
 
@@ -6,6 +7,8 @@ export type HealthCheck = () => Promise<unknown>;
 @Injectable()
 export class HealthRegistry {
   private readonly checks = new Map<string, HealthCheck>();
+
+  constructor(@Optional() @Inject(Metrics) private readonly metrics?: Metrics) {}
 
   register(name: string, check: HealthCheck): void {
     this.checks.set(name, check);
@@ -17,6 +20,7 @@ export class HealthRegistry {
         try {
           return [name, { status: 'up', ...asObject(await check()) }, true] as const;
         } catch (error) {
+          this.metrics?.healthFailures.inc({ component: name });
           return [name, { status: 'down', error: (error as Error).message }, false] as const;
         }
       }),

@@ -79,6 +79,10 @@ export class InProcessBus {
   }
 
   /** The messages retained now, partition by partition (a copy: later publishes are not in it). */
+  endOffsets(topic: string): Map<number, string> {
+    return new Map(this.ensureTopic({ topic }).map((log, partition) => [partition, String(log.base + log.messages.length)]));
+  }
+
   snapshot(topic: string): IncomingMessage[] {
     return this.ensureTopic({ topic }).flatMap((log) => [...log.messages]);
   }
@@ -170,6 +174,9 @@ export class InProcessBroker extends MessageBroker {
   }
   async *readTopic(topic: string): AsyncIterable<IncomingMessage> {
     yield* this.bus.snapshot(topic);
+  }
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    return this.bus.endOffsets(topic);
   }
   async close(): Promise<void> {
     await Promise.all([...this.handles].map((h) => h.stop()));

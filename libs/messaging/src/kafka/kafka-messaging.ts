@@ -163,6 +163,11 @@ export class KafkaBroker extends MessageBroker {
    * kafkajs' END_BATCH_PROCESS, which also reports batches of only control records, so a partition
    * whose last offsets are not messages still ends. At most a few batches wait for the reader.
    */
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.adminClient();
+    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, high]));
+  }
+
   async *readTopic(topic: string): AsyncIterable<IncomingMessage> {
     const admin = await this.adminClient();
     if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
