@@ -1,4 +1,4 @@
-import type { StoredInteractionEvent } from '@crm/contracts';
+import { type StoredInteractionEvent, TRACEPARENT_HEADER, withTraceparent } from '@crm/contracts';
 import { compileEventSchemas, validateWithJsonSchema } from '@crm/contracts/edge';
 import {
   ConsumerHandle,
@@ -186,7 +186,8 @@ function parseUnguarded(message: IncomingMessage, limits: JsonLimits | undefined
     [INTERACTION_HEADERS.schemaVersion]: envelope.schemaVersion === undefined ? undefined : String(envelope.schemaVersion),
   });
   if (mismatches.length > 0) return { reason: `envelope does not match the payload: ${mismatches.join(' | ')}` };
-  return { event: { ...event, revision: revision as number, position: position as number, recordedAt: recordedAt as string } };
+  const stored = { ...event, revision: revision as number, position: position as number, recordedAt: recordedAt as string } as StoredInteractionEvent;
+  return { event: withTraceparent(stored, message.headers[TRACEPARENT_HEADER]) };
 }
 
 /** The key must be the customer id; each header must be present and, when the payload has the value, equal to it. */

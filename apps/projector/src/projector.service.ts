@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
-import { HealthRegistry, Metrics, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
+import { type StoredInteractionEvent, traceparentOf } from '@crm/contracts';
+import { HealthRegistry, Metrics, TOPIC_NAMES, TopicNames, contextOf, recordSpan, tracingEnabled } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
 import { CustomerProjection } from '@crm/projection';
@@ -109,6 +110,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private observe(result: BatchResult): void {
+    if (tracingEnabled() && result.timings && result.appliedEvents) traceBatch(result.appliedEvents, result.timings, result.applied);
     if (!this.metrics) return;
     this.metrics.projectorEvents.inc(result.applied);
     this.metrics.projectorBatchEvents.observe(result.applied + result.skipped + result.failed.length);
@@ -176,5 +178,23 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   /** Embedded: stage changes go on the in-process bus (GET /v1/changes streams them); views are in the read store. */
   private async publishDownstream(result: BatchResult): Promise<void> {
     await this.publisher.publish(this.topics.relationshipChanges, result.changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) })));
+  }
+}
+
+/**
+ * The fold and the read-store commit of a batch, as spans of each event's own trace (the one its
+ * publish started), recorded once the batch is committed: "where did event X go" ends here.
+ */
+function traceBatch(events: readonly StoredInteractionEvent[], timings: { foldMs: number; commitMs: number }, batchEvents: number): void {
+  const end = Date.now();
+  const committing = end - timings.commitMs;
+  const folding = committing - timings.foldMs;
+  for (const event of events) {
+    const traceparent = traceparentOf(event);
+    if (traceparent === undefined) continue;
+    const parent = contextOf(traceparent);
+    const attributes = { 'crm.event_id': event.eventId, 'crm.customer_position': event.position, 'crm.batch_events': batchEvents };
+    recordSpan('projector.fold', parent, { start: folding, end: committing }, attributes);
+    recordSpan('readstore.commit', parent, { start: committing, end }, attributes);
   }
 }

@@ -1,4 +1,4 @@
-import { CUSTOMER_STREAM_PREFIX } from '@crm/contracts';
+import { CUSTOMER_STREAM_PREFIX, type StoredInteractionEvent } from '@crm/contracts';
 import { CatchUpLoop, EventStore, toStoredInteractionEvent } from '@crm/event-store';
 import { MessagePublisher, TOPICS, toInteractionMessage } from '@crm/messaging';
 import { ReadStore } from '@crm/read-store';
@@ -11,7 +11,7 @@ export interface EventRelayOptions {
   batchSize?: number;
   /** @defaultValue 5 */
   flushAfterMs?: number;
-  onPublished?: (info: { events: number; checkpoint: number }) => void;
+  onPublished?: (info: { events: number; checkpoint: number; published: readonly StoredInteractionEvent[]; startedAt: number }) => void;
   onPublishError?: (error: Error, attempt: number) => void;
   /** Where the checkpoint was kept before (the base keyspace of the read models): read when `checkpoints` has none. */
   formerCheckpoints?: ReadStore;
@@ -56,6 +56,7 @@ export class EventRelay {
       this.checkpoint = await this.options.formerCheckpoints.getCheckpoint(this.checkpointName);
     }
     this.loop.start(this.checkpoint, async (batch) => {
+      const startedAt = Date.now();
       const events = batch.map(toStoredInteractionEvent);
       const messages = events.map(toInteractionMessage);
       // Kafka unreachable: keep the batch and retry with backoff; nothing moves past it.
@@ -72,7 +73,7 @@ export class EventRelay {
       const last = events[events.length - 1].position;
       await this.checkpoints.commit({ views: [], checkpoint: { name: this.checkpointName, position: last } });
       this.checkpoint = last;
-      this.options.onPublished?.({ events: events.length, checkpoint: last });
+      this.options.onPublished?.({ events: events.length, checkpoint: last, published: events, startedAt });
     });
   }
 

@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@crm/config';
 import { EventStore } from '@crm/event-store';
-import { HealthRegistry, Metrics, TOPIC_NAMES, TopicNames } from '@crm/infrastructure';
+import { traceparentOf } from '@crm/contracts';
+import { HealthRegistry, Metrics, TOPIC_NAMES, TopicNames, contextOf, recordSpan, tracingEnabled } from '@crm/infrastructure';
 import { MessageBroker, MessagePublisher, platformTopics } from '@crm/messaging';
 import { ReadStoreGenerations } from '@crm/read-store';
 import { EventRelay } from './event-relay';
@@ -29,7 +30,15 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
         metrics?.clientErrors.inc({ client: 'kafka' });
         this.logger.warn(`publish failed (attempt ${attempt + 1}), retrying: ${error.message}`);
       },
-      onPublished: ({ events }) => metrics?.relayEvents.inc(events),
+      onPublished: ({ events, published, startedAt }) => {
+        metrics?.relayEvents.inc(events);
+        if (!tracingEnabled()) return;
+        const end = Date.now();
+        for (const event of published) {
+          const traceparent = traceparentOf(event);
+          if (traceparent !== undefined) recordSpan('relay.publish', contextOf(traceparent), { start: startedAt, end }, { 'crm.event_id': event.eventId, 'messaging.destination.name': topics.interactions });
+        }
+      },
     });
     health.register('relay', () => this.relay.status());
     metrics?.sample('crm_relay_lag_events', async () => [{ value: (await this.relay.status()).lag }]);

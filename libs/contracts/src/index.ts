@@ -5,3 +5,4 @@ export * from './event-types';
 export * from './versioning/schema-versions';
 export * from './versioning/upcast';
 export * from './samples';
+export * from './trace-context';

@@ -1,4 +1,4 @@
-import { InteractionEvent, StoredInteractionEvent, streamIdFor } from '@crm/contracts';
+import { InteractionEvent, StoredInteractionEvent, TRACEPARENT_HEADER, streamIdFor, traceparentOf, withTraceparent } from '@crm/contracts';
 import type { EventStore, NewEvent, RecordedEvent } from './event-store.port';
 
 /**
@@ -14,6 +14,8 @@ export function toNewEvent(event: InteractionEvent): NewEvent {
   };
   if (event.correlationId !== undefined) metadata.correlationId = event.correlationId;
   if (event.causationId !== undefined) metadata.causationId = event.causationId;
+  const traceparent = traceparentOf(event);
+  if (traceparent !== undefined) metadata[TRACEPARENT_HEADER] = traceparent;
   return { eventId: event.eventId, type: event.type, data: event.data, metadata };
 }
 
@@ -33,7 +35,7 @@ export function toStoredInteractionEvent(recorded: RecordedEvent): StoredInterac
   } as StoredInteractionEvent;
   if (m.correlationId !== undefined) event.correlationId = m.correlationId as string;
   if (m.causationId !== undefined) event.causationId = m.causationId as string;
-  return event;
+  return typeof m[TRACEPARENT_HEADER] === 'string' ? withTraceparent(event, m[TRACEPARENT_HEADER]) : event;
 }
 
 /**

@@ -6,6 +6,7 @@ import { configureHttpApp } from './http/configure-http-app';
 import { InfrastructureModule } from './infrastructure.module';
 import { Metrics } from './observability/metrics';
 import { httpMetrics } from './observability/metrics.controller';
+import { httpTracing, startTracing } from './observability/tracing';
 
 export type LogLevels = false | ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
 
@@ -30,6 +31,7 @@ export async function createServiceApp(
     bodyParser: false,
     logger: options.logger ?? levelsFrom(config.LOG_LEVEL),
   });
+  app.use(httpTracing());
   app.use(httpMetrics(app.get(Metrics)));
   configureHttpApp(app, config, `CRM interaction platform: ${name}`);
   return app;
@@ -39,6 +41,9 @@ export async function createServiceApp(
 export function runService(name: string, features: (Type | DynamicModule)[], beforeListen?: (config: AppConfig) => void): void {
   (async () => {
     const config = loadConfig();
+    // Off unless the standard OTEL_* variables ask for it (then: OTLP over HTTP).
+    const tracing = startTracing({ serviceName: `crm-${name}` });
+    process.once('beforeExit', () => void tracing.shutdown());
     beforeListen?.(config);
     const app = await createServiceApp(name, config, features);
     await app.listen(config.PORT, config.HOST);

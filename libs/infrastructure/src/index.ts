@@ -22,3 +22,4 @@ export * from './open-key-store';
 export * from './privacy.module';
 export * from './observability/metrics';
 export * from './observability/metrics.controller';
+export * from './observability/tracing';

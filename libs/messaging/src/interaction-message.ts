@@ -1,4 +1,4 @@
-import type { StoredInteractionEvent } from '@crm/contracts';
+import { type StoredInteractionEvent, TRACEPARENT_HEADER, traceparentOf } from '@crm/contracts';
 import { INTERACTION_HEADERS, type OutgoingMessage } from './messaging.port';
 
 /** One stored event as a Kafka message: keyed by customer so each customer's events stay in order. */
@@ -13,6 +13,7 @@ export function toInteractionMessage(event: StoredInteractionEvent): OutgoingMes
       [INTERACTION_HEADERS.position]: String(event.position),
       [INTERACTION_HEADERS.customerId]: event.customerId,
       [INTERACTION_HEADERS.contentType]: 'application/json',
+      ...(traceparentOf(event) === undefined ? {} : { [TRACEPARENT_HEADER]: traceparentOf(event)! }),
     },
   };
 }

@@ -258,6 +258,8 @@ export interface BatchResult {
   timings?: { foldMs: number; commitMs: number };
   /** When the store recorded the batch's last event (the projector's lag in seconds is measured from it). */
   lastRecordedAt?: string;
+  /** The events folded in (for the traces of their publish). */
+  appliedEvents?: readonly StoredInteractionEvent[];
 }
 
 /**
@@ -396,7 +398,7 @@ export class ProjectionRunner<V> {
       }
       if (last !== null) this.pendingCheckpoint = last;
       await this.evict(this.options.writeBack.maxViews);
-      const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed, timings: { foldMs: folded - started, commitMs: 0 }, lastRecordedAt: events.at(-1)?.recordedAt };
+      const result: BatchResult = { applied: applied.length, skipped, checkpoint: last, views: views as ViewRecord<ProjectedView>[], changes, failed, timings: { foldMs: folded - started, commitMs: 0 }, lastRecordedAt: events.at(-1)?.recordedAt, appliedEvents: applied };
       await this.options.onCommit?.(result);
       return result;
     }
@@ -418,6 +420,7 @@ export class ProjectionRunner<V> {
       failed,
       timings: { foldMs: folded - started, commitMs: performance.now() - folded },
       lastRecordedAt: events.at(-1)?.recordedAt,
+      appliedEvents: applied,
     };
     await this.options.onCommit?.(result);
     return result;

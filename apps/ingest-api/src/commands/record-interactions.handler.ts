@@ -1,6 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { streamIdFor } from '@crm/contracts';
+import { streamIdFor, withTraceparent } from '@crm/contracts';
+import { currentTraceparent, inSpan } from '@crm/infrastructure';
 import { DataKeys, sealEvents } from '@crm/privacy';
 import {
   EventIdConflictError,
@@ -87,7 +88,9 @@ export class RecordInteractionsHandler implements ICommandHandler<RecordInteract
   private async record(command: RecordInteractionsCommand, unsealed: readonly RoutedEvent[], merges: readonly PlannedMerge[]): Promise<RecordOutcome[]> {
     // Personal data sealed under the customer each event is stored as (after routing): nothing leaves in clear.
     const sealed = await sealEvents(unsealed.map((item) => item.event), this.keys);
-    const routed = unsealed.map((item, i) => ({ ...item, event: sealed[i] }));
+    // The publish's trace context goes into each event's metadata: the relay and the projector continue its trace.
+    const traceparent = currentTraceparent();
+    const routed = unsealed.map((item, i) => ({ ...item, event: withTraceparent(sealed[i], traceparent) }));
     const byStream = new Map<string, RoutedEvent[]>();
     for (const item of routed) {
       const streamId = streamIdFor(item.event.customerId);
@@ -120,7 +123,7 @@ export class RecordInteractionsHandler implements ICommandHandler<RecordInteract
     const appends = [...(registration === undefined ? [] : [registration]), ...entries.map(appendOf)];
     let stored: StreamAppendOutcome[];
     try {
-      stored = await this.groupCommit.append(appends);
+      stored = await inSpan('store.append', { 'crm.streams': appends.length, 'crm.events': command.events.length }, () => this.groupCommit.append(appends));
     } catch (error) {
       // The whole append failed (not one stream): a single event surfaces it, a batch reports it per event.
       if (command.events.length === 1) throw error;
