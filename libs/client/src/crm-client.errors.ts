@@ -37,6 +37,8 @@ export interface CrmClientErrorInit {
   retriable: boolean;
   /** Attempts made, retries included. */
   attempts: number;
+  /** What went wrong without the request and the attempts (the message says those too). @defaultValue the message */
+  reason?: string;
   cause?: unknown;
 }
 
@@ -51,6 +53,8 @@ export class CrmClientError extends Error {
   readonly body: string | undefined;
   readonly retriable: boolean;
   readonly attempts: number;
+  /** What went wrong, without the request and the attempts: the fields violated, the problem's detail, `network error: …`. */
+  readonly reason: string;
   /** Set when publishBatch threw it: the chunk it answered and what was settled before. */
   batch: BatchErrorContext | undefined;
 
@@ -62,6 +66,7 @@ export class CrmClientError extends Error {
     this.body = init.body;
     this.retriable = init.retriable;
     this.attempts = init.attempts;
+    this.reason = init.reason ?? message;
   }
 }
 
@@ -234,26 +239,26 @@ export function errorFromResponse({ request, status, text, headers, attempts, in
         .map((v) => ({ path: renumberEvents(typeof v.path === 'string' ? v.path : '', indexes), messages: strings(v.messages) }));
       const violationCount = typeof problem?.violationCount === 'number' ? problem.violationCount : violations.length;
       const what = violations.length > 0 ? describeViolations(violations, violationCount) : detail;
-      return new CrmValidationError(says(what), { ...base, retriable: false, violations, violationCount, truncated: problem?.truncated === true });
+      return new CrmValidationError(says(what), { ...base, reason: what, retriable: false, violations, violationCount, truncated: problem?.truncated === true });
     }
     case 401:
-      return new CrmAuthenticationError(says(detail), { ...base, retriable: false, challenge: headers.get('www-authenticate') ?? undefined });
+      return new CrmAuthenticationError(says(detail), { ...base, reason: detail, retriable: false, challenge: headers.get('www-authenticate') ?? undefined });
     case 403:
-      return new CrmForbiddenError(says(detail), { ...base, retriable: false, requiredScopes: strings(problem?.requiredScopes), keyScopes: strings(problem?.keyScopes) });
+      return new CrmForbiddenError(says(detail), { ...base, reason: detail, retriable: false, requiredScopes: strings(problem?.requiredScopes), keyScopes: strings(problem?.keyScopes) });
     case 409: {
       const slug = problem?.type.split('/').pop();
       const conflict: ConflictKind = slug === 'event-id-conflict' || slug === 'concurrency-conflict' || slug === 'customer-merged' ? slug : 'conflict';
       const currentRevision = typeof problem?.currentRevision === 'number' ? problem.currentRevision : undefined;
-      return new CrmConflictError(says(`${conflict}: ${detail}`), { ...base, retriable: false, conflict, currentRevision });
+      return new CrmConflictError(says(`${conflict}: ${detail}`), { ...base, reason: `${conflict}: ${detail}`, retriable: false, conflict, currentRevision });
     }
     case 413:
-      return new CrmPayloadTooLargeError(says(detail), { ...base, retriable: false, maxEvents: typeof problem?.maxEvents === 'number' ? problem.maxEvents : undefined });
+      return new CrmPayloadTooLargeError(says(detail), { ...base, reason: detail, retriable: false, maxEvents: typeof problem?.maxEvents === 'number' ? problem.maxEvents : undefined });
     case 429: {
       const seconds = retryAfterSec ?? (typeof problem?.retryAfterSec === 'number' ? problem.retryAfterSec : undefined);
-      return new CrmRateLimitedError(says(detail), { ...base, retriable: true, retryAfterSec: seconds });
+      return new CrmRateLimitedError(says(detail), { ...base, reason: detail, retriable: true, retryAfterSec: seconds });
     }
     default:
-      if (status >= 500) return new CrmServerError(says(detail), { ...base, retriable: isRetriableStatus(status) });
-      return new CrmClientError(says(detail), { ...base, retriable: isRetriableStatus(status) });
+      if (status >= 500) return new CrmServerError(says(detail), { ...base, reason: detail, retriable: isRetriableStatus(status) });
+      return new CrmClientError(says(detail), { ...base, reason: detail, retriable: isRetriableStatus(status) });
   }
 }

@@ -96,6 +96,7 @@ describe('CrmClient: typed errors, never retried for the request own faults', ()
     expect(error.message).toBe(
       'POST /v1/events answered 400: 2 fields violated: data.amount (amount must not be less than 0), occurredAt (occurredAt must be an RFC 3339 date-time with an offset)',
     );
+    expect(error.reason).toBe(error.message.replace('POST /v1/events answered 400: ', ''));
     expect(error.name).toBe('CrmValidationError');
     expect(server.requests).toHaveLength(1);
   });
@@ -249,6 +250,7 @@ describe('CrmClient: retries', () => {
     expect(error).toBeInstanceOf(CrmNetworkError);
     expect(error).toMatchObject({ status: undefined, retriable: true, attempts: 4, timedOut: false });
     expect(error.message).toBe('POST /v1/events: network error: fetch failed after 4 attempts');
+    expect(error.reason).toBe('network error: fetch failed');
     expect(error.cause).toBeInstanceOf(TypeError);
     expect(server.requests).toHaveLength(4);
     expect(delays).toEqual([250, 500, 1000]);

@@ -186,17 +186,9 @@ export class CrmClient {
         if ((status === 'conflict' || status === 'failed') && !blocked.has(events[index].customerId)) blocked.set(events[index].customerId, index);
       }
     }
-    const tally = (status: BatchEventResult['status']) => results.reduce((n, r) => (r.status === status ? n + 1 : n), 0);
-    return {
-      stored: tally('stored'),
-      duplicates: tally('duplicate'),
-      conflicts: tally('conflict'),
-      failed: tally('failed'),
-      skipped: tally('skipped'),
-      requests,
-      retries,
-      results,
-    };
+    const counts: Record<BatchEventResult['status'], number> = { stored: 0, duplicate: 0, conflict: 0, failed: 0, skipped: 0 };
+    for (const result of results) counts[result.status]++;
+    return { stored: counts.stored, duplicates: counts.duplicate, conflicts: counts.conflict, failed: counts.failed, skipped: counts.skipped, requests, retries, results };
   }
 
   /** One chunk: sent, then its retriable failures sent again while the budget lasts. */
@@ -245,7 +237,7 @@ export class CrmClient {
         const timedOut = result.timedOut;
         const what = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error: ${cause}`;
         const tried = call.attempts > 1 ? ` after ${call.attempts} attempts` : '';
-        error = new CrmNetworkError(`${request}: ${what}${tried}`, { retriable: true, attempts: call.attempts, cause: result.error, timedOut });
+        error = new CrmNetworkError(`${request}: ${what}${tried}`, { retriable: true, attempts: call.attempts, reason: what, cause: result.error, timedOut });
         reason = what;
       }
       if (!error.retriable) throw error;
@@ -327,8 +319,10 @@ function parseJson(text: string): unknown {
 }
 
 function unexpectedAnswer(request: string, answer: Answer, call: Call): CrmClientError {
-  return new CrmClientError(`${request} answered ${answer.status} with a body that is not the ingest API's: ${answer.text.slice(0, 300) || '(empty)'}`, {
+  const reason = `a body that is not the ingest API's: ${answer.text.slice(0, 300) || '(empty)'}`;
+  return new CrmClientError(`${request} answered ${answer.status} with ${reason}`, {
     status: answer.status,
+    reason,
     body: answer.text.slice(0, 500),
     retriable: false,
     attempts: call.attempts,
