@@ -11,23 +11,31 @@ const expected = [...generateHistory({ customers: OPTIONS.customers, days: OPTIO
 interface Call {
   url: string;
   events: InteractionEvent[];
+  authorization?: string;
 }
 
 /**
  * A stand-in for the ingest API: applies a batch when the request arrives (as a server would),
- * answers after a delay that varies per call, stores eventIds idempotently. `script` can
- * override the answer of the n-th call (0-based).
+ * answers after a delay that varies per call, stores eventIds idempotently and answers as the
+ * API does (CrmClient checks the shape: one result per event, with stream revision and
+ * position). `script` can override the answer of the n-th call (0-based).
  */
 function fakeIngest(script: (n: number, call: Call) => Response | Error | undefined = () => undefined) {
   const calls: Call[] = [];
   const applied: InteractionEvent[] = [];
   const storedIds = new Set<string>();
+  const places = new Map<string, { streamRevision: number; position: number }>();
+  const revisions = new Map<string, number>();
   const inFlightCustomers = new Map<string, number>();
   let inFlight = 0;
   let maxInFlight = 0;
   const overlaps: string[] = [];
   const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
-    const call: Call = { url: String(input), events: (JSON.parse(String(init?.body)) as { events: InteractionEvent[] }).events };
+    const call: Call = {
+      url: String(input),
+      events: (JSON.parse(String(init?.body)) as { events: InteractionEvent[] }).events,
+      authorization: (init?.headers as Record<string, string> | undefined)?.authorization,
+    };
     const n = calls.push(call) - 1;
     const scripted = script(n, call);
     // Varying delays would reorder a customer's events if two of its batches were in flight.
@@ -43,21 +51,37 @@ function fakeIngest(script: (n: number, call: Call) => Response | Error | undefi
     maxInFlight = Math.max(maxInFlight, inFlight);
     const results = call.events.map((event, index) => {
       applied.push(event);
-      const status = storedIds.has(event.eventId) ? 'duplicate' : 'stored';
-      storedIds.add(event.eventId);
-      return { index, eventId: event.eventId, status };
+      return { index, ...store(event) };
     });
     await new Promise((resolve) => setTimeout(resolve, (n * 3) % 4));
     inFlight--;
     for (const id of customers) inFlightCustomers.set(id, inFlightCustomers.get(id)! - 1);
     const stored = results.filter((r) => r.status === 'stored').length;
-    return json(stored > 0 ? 202 : 200, { results, stored, duplicates: results.length - stored });
+    return json(stored > 0 ? 202 : 200, { stored, duplicates: results.length - stored, conflicts: 0, failed: 0, results });
   }) as typeof fetch;
-  return { fetch: fetchFn, calls, applied, storedIds, overlaps, maxInFlight: () => maxInFlight };
+  /** The API's answer for one event: its place in its stream, the same place again for a stored eventId. */
+  const store = (event: InteractionEvent) => {
+    const streamId = `customer-${event.customerId}`;
+    const known = places.get(event.eventId);
+    if (known !== undefined) return { eventId: event.eventId, streamId, status: 'duplicate' as const, ...known };
+    const place = { streamRevision: (revisions.get(streamId) ?? -1) + 1, position: places.size + 1 };
+    revisions.set(streamId, place.streamRevision);
+    places.set(event.eventId, place);
+    storedIds.add(event.eventId);
+    return { eventId: event.eventId, streamId, status: 'stored' as const, ...place };
+  };
+  return { fetch: fetchFn, calls, applied, storedIds, store, overlaps, maxInFlight: () => maxInFlight };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+/** Each backoff delay between half and all of its ceiling (CrmClient's jitter): base, 2 x base, 4 x base, … */
+const expectBackoff = (delays: number[], baseMs = 250) =>
+  delays.forEach((delay, retry) => {
+    expect(delay).toBeGreaterThanOrEqual((baseMs * 2 ** retry) / 2);
+    expect(delay).toBeLessThanOrEqual(baseMs * 2 ** retry);
+  });
 
 const noSleep = () => {
   const delays: number[] = [];
@@ -122,8 +146,10 @@ describe('runSimulation: retries and stops', () => {
     const logs: string[] = [];
     const summary = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch, sleep, log: (l) => logs.push(l) });
     expect(server.calls.slice(0, 5).map((c) => c.events.map((e) => e.eventId))).toEqual(Array(5).fill(server.calls[0].events.map((e) => e.eventId)));
-    expect(delays).toEqual([250, 500, 1000, 2000]);
-    expect(logs[0]).toMatch(/retrying a batch in 250 ms .*HTTP 503/);
+    expect(delays).toHaveLength(4);
+    expectBackoff(delays.slice(0, 3));
+    expect(delays[3]).toBe(2000); // Retry-After: 2, as it is
+    expect(logs[0]).toMatch(new RegExp(`^retrying a batch in ${delays[0]} ms \\(attempt 2 of 9\\): HTTP 503`));
     expect(logs[2]).toMatch(/network error: fetch failed/);
     expect(summary).toMatchObject({ events: expected.length, stored: expected.length, retries: 4 });
     expect(byCustomer(server.applied)).toEqual(byCustomer(expected));
@@ -134,6 +160,28 @@ describe('runSimulation: retries and stops', () => {
     const { sleep } = noSleep();
     const run = runSimulation({ ...OPTIONS, maxRetries: 2 }, { fetch: server.fetch, sleep, log: () => undefined });
     await expect(run).rejects.toThrow(/giving up on a batch after 3 attempts: HTTP 500/);
+  });
+
+  it('gives up after maxRetries of network errors, naming the cause', async () => {
+    const server = fakeIngest(() => Object.assign(new TypeError('fetch failed'), { cause: new Error('connect ECONNREFUSED 127.0.0.1:3000') }));
+    const { sleep } = noSleep();
+    const error = await runSimulation({ ...OPTIONS, maxRetries: 1 }, { fetch: server.fetch, sleep, log: () => undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SimulationError);
+    expect((error as Error).message).toMatch(/giving up on a batch after 2 attempts: .*fetch failed \(connect ECONNREFUSED/);
+  });
+
+  it('stops the other lanes at the first failure: their retries end, nothing is posted after it', async () => {
+    const problem = { type: 'https://crm-platform.dev/problems/forbidden', title: 'Scope missing', status: 403, requiredScopes: ['publish'] };
+    // Lane 0 is refused; every other request answers 503, so the other lanes are retrying.
+    const server = fakeIngest((n) =>
+      n === 0 ? new Response(JSON.stringify(problem), { status: 403, headers: { 'content-type': 'application/problem+json' } }) : json(503, { title: 'Service Unavailable', status: 503 }),
+    );
+    const error = await runSimulation({ ...OPTIONS, maxRetries: 100, retryBaseMs: 5 }, { fetch: server.fetch, log: () => undefined }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 403, problem });
+    const afterStop = server.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.calls.length).toBe(afterStop);
+    expect(afterStop).toBeLessThan(OPTIONS.concurrency * 10);
   });
 
   it('stops at a 400 and hands over the problem body, posting nothing after it', async () => {
@@ -162,62 +210,79 @@ describe('runSimulation: retries and stops', () => {
     expect(server.calls).toHaveLength(0);
   });
 
-  it('counts rejected events reported in a 202 and logs them', async () => {
-    const server = fakeIngest((n, call) =>
-      n === 0
-        ? json(202, {
-            results: call.events.map((e, index) => ({ index, eventId: e.eventId, status: index === 0 ? 'rejected' : 'stored', reason: 'test' })),
-            stored: call.events.length - 1,
-            duplicates: 0,
-            rejected: 1,
-          })
-        : undefined,
-    );
-    const logs: string[] = [];
-    const summary = await runSimulation(OPTIONS, { fetch: server.fetch, log: (l) => logs.push(l) });
-    expect(summary.rejected).toBe(1);
-    expect(summary.stored).toBe(expected.length - 1);
-    expect(logs.some((l) => l.startsWith('rejected: ') && l.includes('"reason":"test"'))).toBe(true);
+  it('passes the key as a bearer token', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = fakeIngest((_n, call) => void seen.push(call.authorization));
+    await runSimulation({ ...OPTIONS, apiKey: 'crm_sim' }, { fetch: server.fetch });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(['Bearer crm_sim']));
   });
 });
 
 describe('runSimulation: 207 multi-status', () => {
   /** Answers the first call with 207: `failing` customer's events failed (retriable or not). */
-  const multiStatus = (retriable: boolean) => {
+  const multiStatus = (how: 'failed' | 'conflict' | 'failed-for-good', times = 1) => {
     let failing: string | undefined;
     const server = fakeIngest((n, call) => {
-      if (n !== 0) return undefined;
-      failing = call.events[call.events.length - 1].customerId;
+      if (n >= times) return undefined;
+      failing ??= call.events[call.events.length - 1].customerId;
+      const status = how === 'conflict' ? 'conflict' : 'failed';
       const results = call.events.map((e, index) =>
         e.customerId === failing
-          ? { index, eventId: e.eventId, status: retriable ? 'failed' : 'conflict', error: { title: 'x', detail: 'y', retriable } }
-          : { index, eventId: e.eventId, status: 'stored' },
+          ? { index, eventId: e.eventId, streamId: `customer-${e.customerId}`, status, error: { title: 'x', detail: 'y', retriable: how === 'failed' } }
+          : // The fake stores the others by hand: scripted answers bypass its bookkeeping.
+            { index, ...server.store(e) },
       );
-      const stored = results.filter((r) => r.status === 'stored').length;
-      // The fake applies the stored ones by hand: scripted answers bypass its bookkeeping.
-      return json(207, { results, stored, duplicates: 0, conflicts: retriable ? 0 : results.length - stored, failed: retriable ? results.length - stored : 0 });
+      const count = (s: string) => results.filter((r) => r.status === s).length;
+      return json(207, { results, stored: count('stored'), duplicates: count('duplicate'), conflicts: count('conflict'), failed: count('failed') });
     });
     return { server, failing: () => failing! };
   };
 
   it('posts the retriable failures again, alone and before the lane moves on', async () => {
-    const { server, failing } = multiStatus(true);
+    const { server, failing } = multiStatus('failed');
     const { delays, sleep } = noSleep();
     const summary = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch, sleep, log: () => undefined });
     const failedIds = server.calls[0].events.filter((e) => e.customerId === failing()).map((e) => e.eventId);
     expect(server.calls[1].events.map((e) => e.eventId)).toEqual(failedIds);
-    expect(delays).toEqual([250]);
+    expect(server.calls[2].events[0].eventId).not.toBe(server.calls[0].events[0].eventId); // then the lane moves on
+    expect(delays).toHaveLength(1);
+    expectBackoff(delays);
     expect(summary).toMatchObject({ events: expected.length, stored: expected.length, failed: 0, conflicts: 0, retries: 1 });
   });
 
   it('counts and logs non-retriable conflicts without retrying them', async () => {
-    const { server, failing } = multiStatus(false);
+    const { server, failing } = multiStatus('conflict');
     const logs: string[] = [];
     const summary = await runSimulation({ ...OPTIONS, concurrency: 1 }, { fetch: server.fetch, log: (l) => logs.push(l) });
     const conflicted = server.calls[0].events.filter((e) => e.customerId === failing()).length;
     expect(summary).toMatchObject({ conflicts: conflicted, stored: expected.length - conflicted, retries: 0 });
     expect(logs[0]).toMatch(/^conflict: /);
     expect(formatSummaryTable(summary)).toMatch(new RegExp(`\\| conflicts +\\| +${conflicted} \\|`));
+  });
+
+  const run = async (server: ReturnType<typeof fakeIngest>) => {
+    const logs: string[] = [];
+    const { sleep } = noSleep();
+    const summary = await runSimulation({ ...OPTIONS, concurrency: 1, maxRetries: 2 }, { fetch: server.fetch, sleep, log: (l) => logs.push(l) });
+    return { summary, logs };
+  };
+  it('counts and logs failures a retry cannot store, without retrying them', async () => {
+    const { server, failing } = multiStatus('failed-for-good');
+    const { summary, logs } = await run(server);
+    const failed = server.calls[0].events.filter((e) => e.customerId === failing()).length;
+    expect(summary).toMatchObject({ failed, stored: expected.length - failed, conflicts: 0, rejected: 0, retries: 0 });
+    expect(logs[0]).toMatch(/^failed: \{"eventId":.*"retriable":false/);
+  });
+
+  it('counts retriable failures as failed once the retries are spent', async () => {
+    const { server, failing } = multiStatus('failed', 3);
+    const { summary, logs } = await run(server);
+    const failed = server.calls[0].events.filter((e) => e.customerId === failing()).length;
+    expect(server.calls.slice(1, 3).map((c) => c.events.length)).toEqual([failed, failed]);
+    expect(summary).toMatchObject({ failed, stored: expected.length - failed, retries: 2 });
+    expect(logs.filter((l) => l.startsWith('retrying a batch'))).toHaveLength(2);
+    expect(logs.some((l) => l.startsWith('failed: '))).toBe(true);
   });
 });
 

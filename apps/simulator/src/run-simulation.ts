@@ -4,10 +4,12 @@
  *
  * Ordering: the stream is split into `concurrency` lanes by hash(customerId); each lane posts
  * its batches one after the other, so all events of one customer travel in generation order
- * while lanes run in parallel. Retrying a batch is safe: eventIds are the idempotency keys.
+ * while lanes run in parallel. The HTTP, the retries and the typed answers are @crm/client's
+ * (retrying a batch is safe: eventIds are the idempotency keys).
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { CrmAbortedError, CrmClient, CrmClientError, type PublishBatchResult } from '@crm/client';
 import { EVENT_TYPES, type InteractionEvent, type InteractionEventType } from '@crm/contracts';
 import { generateHistory, hashString, summarizeHistory, type HistoryOptions } from '@crm/simulation';
 
@@ -38,7 +40,7 @@ export interface SimulationOptions {
   lateShare?: number;
   /** @defaultValue 'C-' */
   customerIdPrefix?: string;
-  /** Base URL of the ingest API; events go to `${url}/v1/events/batch`. */
+  /** Base URL of the ingest API; events go to `${url}/v1/events/batch` (CrmClient's baseUrl). */
   url: string;
   /** The API key sent as `Authorization: Bearer` (a key with the publish scope). */
   apiKey?: string;
@@ -50,9 +52,9 @@ export interface SimulationOptions {
   dryRun?: boolean;
   /** Write NDJSON to this file instead of posting. */
   out?: string;
-  /** Retries of one batch on network errors, 429 and 5xx. @defaultValue 8 */
+  /** Retries of one batch on network errors, timeouts, 429, 5xx and a 207's retriable failures (CrmClient's maxRetries). @defaultValue 8 */
   maxRetries?: number;
-  /** First delay of the exponential backoff. @defaultValue 250 ms */
+  /** First delay of the exponential backoff, with jitter (CrmClient's retryBaseMs). @defaultValue 250 ms */
   retryBaseMs?: number;
   /** Count the events in a first pass so progress can show a total. @defaultValue true */
   countFirst?: boolean;
@@ -66,8 +68,10 @@ export interface ProgressReporter {
 }
 
 export interface SimulationDeps {
+  /** The fetch CrmClient sends with. @defaultValue globalThis.fetch */
   fetch?: typeof fetch;
   log?: (line: string) => void;
+  /** How CrmClient waits between retries. @defaultValue its own (a timer that the first failure of any lane cuts short) */
   sleep?: (ms: number) => Promise<void>;
   progress?: ProgressReporter;
   /** Clock for the elapsed time of the summary (ms). @defaultValue performance.now */
@@ -79,10 +83,15 @@ export interface SimulationSummary {
   events: number;
   stored: number;
   duplicates: number;
+  /**
+   * Events refused as invalid. The ingest API validates a batch all-or-nothing and answers 400,
+   * which stops the run with a SimulationError, so a run that finishes reports 0; the row stays
+   * so the table has the same shape in every mode.
+   */
   rejected: number;
   /** Events refused with 'conflict' (e.g. an eventId already used by another customer). */
   conflicts: number;
-  /** Events that failed to store, after retries when the failure was retriable. */
+  /** Events that failed to store, after retries when the failure was retriable (and any the client skipped to keep a customer's order). */
   failed: number;
   /** Requests retried after a network error, 429, 5xx or retriable per-event failures. */
   retries: number;
@@ -103,25 +112,6 @@ export class SimulationError extends Error {
     super(message);
     this.name = 'SimulationError';
   }
-}
-
-/**
- * One entry of a batch response. 'conflict' and 'failed' come with 207 (some customers stored,
- * some not); a 'failed' entry whose error is retriable is posted again.
- */
-interface BatchResultEntry {
-  index: number;
-  eventId?: string;
-  status: 'stored' | 'duplicate' | 'rejected' | 'conflict' | 'failed';
-  error?: { title?: string; detail?: string; retriable?: boolean };
-  [detail: string]: unknown;
-}
-
-interface BatchResponse {
-  results?: BatchResultEntry[];
-  stored?: number;
-  duplicates?: number;
-  rejected?: number;
 }
 
 export async function runSimulation(options: SimulationOptions, deps: SimulationDeps = {}): Promise<SimulationSummary> {
@@ -153,7 +143,7 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
       const written = await writeNdjson(history, options.out, progress);
       return finish({ mode: 'file', ...written, stored: 0, duplicates: 0, rejected: 0, conflicts: 0, failed: 0, retries: 0 });
     }
-    const publisher = new LanePublisher(options, deps.fetch ?? fetch, deps.sleep ?? sleep, log, progress);
+    const publisher = new LanePublisher(options, deps, log, progress);
     const posted = await publisher.publish(history);
     return finish({ mode: 'post', ...posted });
   } finally {
@@ -215,8 +205,6 @@ async function writeNdjson(
   return { events, byType };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 interface Lane {
   buffer: InteractionEvent[];
   /** The last batch of the lane; the next one starts after it. */
@@ -230,14 +218,14 @@ const LANE_DEPTH = 2;
 
 class LanePublisher {
   private readonly endpoint: string;
-  private readonly maxRetries: number;
-  private readonly retryBaseMs: number;
-  private failure: SimulationError | undefined;
+  private readonly client: CrmClient;
+  /** Aborted at the first failure: the other lanes stop retrying and waiting. */
+  private readonly stop = new AbortController();
+  private failure: Error | undefined;
   private events = 0;
   private acknowledged = 0;
   private stored = 0;
   private duplicates = 0;
-  private rejected = 0;
   private conflicts = 0;
   private failed = 0;
   private retries = 0;
@@ -245,14 +233,25 @@ class LanePublisher {
 
   constructor(
     private readonly options: SimulationOptions,
-    private readonly fetchFn: typeof fetch,
-    private readonly sleepFn: (ms: number) => Promise<void>,
+    deps: Pick<SimulationDeps, 'fetch' | 'sleep'>,
     private readonly log: (line: string) => void,
     private readonly progress: ProgressReporter | undefined,
   ) {
     this.endpoint = `${options.url.replace(/\/+$/, '')}/v1/events/batch`;
-    this.maxRetries = options.maxRetries ?? 8;
-    this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.client = new CrmClient({
+      baseUrl: options.url,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      maxRetries: options.maxRetries ?? 8,
+      retryBaseMs: options.retryBaseMs ?? 250,
+      // A lane's batch is one request: the client never splits it.
+      batchSize: options.batchSize,
+      onRetry: ({ delayMs, retry, maxRetries, reason }) => {
+        this.retries++;
+        this.log(`retrying a batch in ${delayMs} ms (attempt ${retry + 1} of ${maxRetries + 1}): ${reason}`);
+      },
+    });
   }
 
   async publish(history: Iterable<InteractionEvent>): Promise<Omit<SimulationSummary, 'mode' | 'seconds' | 'eventsPerSecond'>> {
@@ -276,7 +275,7 @@ class LanePublisher {
       events: this.events,
       stored: this.stored,
       duplicates: this.duplicates,
-      rejected: this.rejected,
+      rejected: 0,
       conflicts: this.conflicts,
       failed: this.failed,
       retries: this.retries,
@@ -293,122 +292,55 @@ class LanePublisher {
     void done.then(() => lane.inFlight.shift());
   }
 
+  /**
+   * One lane batch through the client: retried there (network errors, timeouts, 429 with its
+   * Retry-After, 5xx; in a 207 only the retriable failures, alone: storage is atomic per
+   * customer, so they are whole customers and keep their order). What it throws stops the run.
+   */
   private async post(batch: InteractionEvent[]): Promise<void> {
-    let pending = batch;
-    for (let attempt = 0; ; attempt++) {
-      if (this.failure !== undefined) return;
-      let response: Response;
-      try {
-        response = await this.fetchFn(this.endpoint, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json, application/problem+json',
-            ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
-          },
-          body: JSON.stringify({ events: pending }),
-        });
-      } catch (error) {
-        if (await this.retryOrFail(attempt, `network error: ${describeError(error)}`)) continue;
-        return;
-      }
-      if (response.status === 429 || response.status >= 500) {
-        const text = await response.text().catch(() => '');
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-        if (await this.retryOrFail(attempt, `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, retryAfterMs, response.status)) continue;
-        return;
-      }
-      const text = await response.text();
-      const parsed = parseJson(text);
-      if (!response.ok) {
-        this.fail(new SimulationError(`the ingest API refused a batch: HTTP ${response.status} from ${this.endpoint}`, response.status, parsed ?? text));
-        return;
-      }
-      if (!isBatchResponse(parsed)) {
-        this.fail(new SimulationError(`unexpected response to a batch: HTTP ${response.status}, body ${text.slice(0, 300)}`, response.status, parsed ?? text));
-        return;
-      }
-      const retriable = this.tally(pending, parsed, attempt < this.maxRetries);
-      if (retriable.length === 0) return;
-      // Storage is atomic per customer, so the failed events are whole customers of the batch:
-      // posting just them again keeps each customer's order (stored ones would be duplicates).
-      pending = retriable;
-      if (!(await this.retryOrFail(attempt, `${retriable.length} events failed with a retriable error (HTTP ${response.status})`))) return;
+    if (this.failure !== undefined) return;
+    let result: PublishBatchResult;
+    try {
+      result = await this.client.publishBatch(batch, { signal: this.stop.signal });
+    } catch (error) {
+      // Aborted: another lane failed first, and its error is the one reported.
+      if (!(error instanceof CrmAbortedError)) this.fail(this.simulationError(error));
+      return;
     }
+    this.tally(batch, result);
   }
 
-  /** Waits and returns true when another attempt is allowed; otherwise records the failure. */
-  private async retryOrFail(attempt: number, reason: string, retryAfterMs?: number, status?: number): Promise<boolean> {
-    if (attempt >= this.maxRetries) {
-      this.fail(new SimulationError(`giving up on a batch after ${attempt + 1} attempts: ${reason}`, status));
-      return false;
-    }
-    const delay = retryAfterMs ?? Math.min(30_000, this.retryBaseMs * 2 ** attempt);
-    this.retries++;
-    this.log(`retrying a batch in ${delay} ms (attempt ${attempt + 2} of ${this.maxRetries + 1}): ${reason}`);
-    await this.sleepFn(delay);
-    return this.failure === undefined;
+  private simulationError(error: unknown): Error {
+    if (!(error instanceof CrmClientError)) return error instanceof Error ? error : new SimulationError(String(error));
+    const { status, attempts, reason } = error;
+    const handedOver = error.problem ?? error.body;
+    if (status !== undefined && status >= 200 && status < 300) return new SimulationError(`unexpected response to a batch: HTTP ${status}, ${reason}`, status, handedOver);
+    if (error.retriable) return new SimulationError(`giving up on a batch after ${attempts} attempts: ${status === undefined ? '' : `HTTP ${status}: `}${reason}`, status, handedOver);
+    return new SimulationError(`the ingest API refused a batch: HTTP ${status} from ${this.endpoint}: ${reason}`, status, handedOver);
   }
 
-  private fail(error: SimulationError): void {
+  private fail(error: Error): void {
     this.failure ??= error;
+    this.stop.abort();
   }
 
-  /** Counts a 2xx answer; returns the events to post again (retriable failures, when allowed). */
-  private tally(batch: InteractionEvent[], response: BatchResponse, mayRetry: boolean): InteractionEvent[] {
-    const results = response.results ?? [];
-    const count = (status: BatchResultEntry['status']) => results.filter((r) => r.status === status).length;
-    this.stored += response.stored ?? count('stored');
-    this.duplicates += response.duplicates ?? count('duplicate');
-    this.rejected += response.rejected ?? count('rejected');
-    const again: InteractionEvent[] = [];
-    for (const result of results) {
-      const event = batch[result.index];
-      if (result.status === 'failed' && result.error?.retriable === true && mayRetry && event !== undefined) {
-        again.push(event);
-        continue;
-      }
-      if (result.status === 'conflict') this.conflicts++;
-      else if (result.status === 'failed') this.failed++;
-      else if (result.status !== 'rejected') continue;
-      if (this.problemsLogged >= 5) continue;
+  /** Counts a settled batch and logs the first few events that were not stored. */
+  private tally(batch: InteractionEvent[], result: PublishBatchResult): void {
+    this.stored += result.stored;
+    this.duplicates += result.duplicates;
+    this.conflicts += result.conflicts;
+    this.failed += result.failed + result.skipped;
+    for (const entry of result.results) {
+      if (entry.status === 'stored' || entry.status === 'duplicate') continue;
+      if (this.problemsLogged >= 5) break;
       this.problemsLogged++;
-      const { index: _index, ...details } = result;
-      this.log(`${result.status}: ${JSON.stringify({ ...details, type: event?.type, customerId: event?.customerId })}`);
+      const event = batch[entry.index];
+      const { index: _index, ...details } = entry;
+      this.log(`${entry.status}: ${JSON.stringify({ ...details, type: event?.type, customerId: event?.customerId })}`);
     }
-    this.acknowledged += batch.length - again.length;
+    this.acknowledged += batch.length;
     this.progress?.update(this.acknowledged);
-    return again;
   }
-}
-
-function isBatchResponse(value: unknown): value is BatchResponse {
-  if (typeof value !== 'object' || value === null) return false;
-  const { results, stored, duplicates } = value as BatchResponse;
-  return (results === undefined || Array.isArray(results)) && (typeof stored === 'number' || Array.isArray(results)) && (duplicates === undefined || typeof duplicates === 'number');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Retry-After as seconds or an HTTP date; undefined when absent or unusable. */
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(60_000, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.min(60_000, Math.max(0, date - Date.now()));
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as Error & { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
 }
 
 /** The final table, e.g. for the CLI. */
