@@ -20,14 +20,35 @@ export const CORS_MAX_AGE_SEC = 600;
 /**
  * Security headers on every response (helmet). The API answers JSON only, so its Content-Security-Policy
  * allows nothing (`default-src 'none'`, no framing); the Swagger UI under /docs gets helmet's default
- * policy instead (its own scripts, its inline <style>, data: images), which it needs to load.
+ * policy instead (its own scripts, its inline <style>, data: images), which it needs to load. The
+ * dashboard under /dashboard loads only what it serves itself: its scripts and styles from 'self'
+ * (nothing inline), images from 'self' and data:, fetch to the API of the same origin, never framed,
+ * and its key form is never submitted (form-action 'none': the key cannot end up in a URL).
  */
 export function securityHeaders(): (request: Request, response: Response, next: NextFunction) => void {
   const api = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
   });
   const docs = helmet();
-  return (request, response, next) => (isDocsPath(request.path) ? docs : api)(request, response, next);
+  const dashboard = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
+  const isDashboardPath = (path: string) => path === '/dashboard' || path.startsWith('/dashboard/');
+  return (request, response, next) => (isDocsPath(request.path) ? docs : isDashboardPath(request.path) ? dashboard : api)(request, response, next);
 }
 
 const isDocsPath = (path: string) => path === '/docs' || path.startsWith('/docs/');
