@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { tempDir } from '@crm/testing';
 import { PlatformHarness, purchase, startPlatform } from './platform-harness';
 
@@ -51,6 +52,33 @@ describe('security headers and CORS over HTTP (embedded platform)', () => {
       // Nothing in the page needs an inline script (the policy forbids them): the init is a file.
       expect(page.text).not.toMatch(/<script>(?!\s*<\/script>)/);
       await platform.http.get('/docs/openapi.json').expect(200);
+    });
+
+    it('serves the dashboard and its files without a key under a policy of its own: scripts, styles, fetches from itself only, nothing inline, never framed', async () => {
+      const anonymous = request(platform.app.getHttpServer());
+      const policy = "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';object-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'";
+      const page = await anonymous.get('/dashboard').expect(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.headers['content-security-policy']).toBe(policy);
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      expect(page.headers['x-content-type-options']).toBe('nosniff');
+      // No inline script, handler or style for the policy to refuse: everything is a file.
+      expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(page.text).not.toMatch(/\son[a-z]+=|\sstyle=|<style/i);
+      const assets = [...page.text.matchAll(/(?:src|href)="(\/dashboard\/[^"]+)"/g)].map((m) => m[1]);
+      expect(assets.sort()).toEqual(['/dashboard/chart.umd.js', '/dashboard/dashboard.css', '/dashboard/dashboard.js']);
+      for (const asset of [...assets, '/dashboard/api.js']) {
+        const res = await anonymous.get(asset);
+        expect([asset, res.status, res.headers['content-security-policy']]).toEqual([asset, 200, policy]);
+        expect(res.headers['content-type']).toMatch(asset.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      }
+      const missing = await anonymous.get('/dashboard/package.json').expect(404);
+      expect(missing.headers['content-type']).toContain('application/problem+json');
+      expect(missing.headers['content-security-policy']).toBe(policy);
+      await anonymous.get('/dashboard/..%2F..%2Fpackage.json').expect(404);
+      // The API beside it keeps its own policy, and its key.
+      const api = await anonymous.get('/v1/segments').expect(401);
+      expect(api.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'");
     });
 
     it('answers a preflight without any CORS header', async () => {

@@ -7,6 +7,7 @@ import { PrivacyModule } from '@crm/infrastructure';
 import { ProjectionModule } from '@crm/projection';
 import { CustomersController } from './http/customers.controller';
 import { ChangesModule } from './changes/changes.module';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { MeasuresController } from './measures/measures.controller';
 import { GetCustomerViewHandler } from './queries/get-customer-view.query';
 import { ListCustomerViewsHandler } from './queries/list-customer-views.query';
@@ -17,7 +18,7 @@ import { WinBackController } from './win-back/win-back.controller';
 /** Downstream teams read views here. Needs a ReadStore bound by the composition root. */
 @Module({
   imports: [CqrsModule, ProjectionModule, ChangesModule, PrivacyModule],
-  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, AdminController],
+  controllers: [CustomersController, SegmentsController, WinBackController, MeasuresController, AdminController, DashboardController],
   providers: [GetCustomerViewHandler, ListCustomerViewsHandler, SegmentationService, WhatIfJobs, RebuildJobs],
   exports: [SegmentationService],
 })
