@@ -228,7 +228,9 @@ describe('access: the embedded default, out of the box', () => {
     try {
       const port = await within(first.ready, 45_000, `the platform to listen:\n${first.output()}`);
       const key = clientApiKey({}, dir.path)!;
-      expect(first.output()).toContain(`generated API key "${GENERATED_KEY_NAME}" (all scopes): ${key}`);
+      // Printed once, in the log (JSON lines here: no terminal).
+      const messages = first.output().split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+      expect(messages.filter((m) => m.includes(key))).toEqual([expect.stringContaining(`generated API key "${GENERATED_KEY_NAME}" (all scopes): ${key}`)]);
       const base = `http://127.0.0.1:${port}`;
       expect((await fetch(`${base}/v1/customers`)).status).toBe(401);
       expect((await fetch(`${base}/v1/customers`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);

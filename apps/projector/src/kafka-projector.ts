@@ -23,7 +23,7 @@ export interface KafkaProjectorOptions {
   topics?: Partial<TopicNames>;
   /** Bounds checked before a message is parsed (defaults: DEFAULT_JSON_LIMITS of @crm/messaging). */
   limits?: JsonLimits;
-  onBatch?: (info: { partition: number; result: BatchResult; deadLettered: number; lastOffset: string | undefined }) => void;
+  onBatch?: (info: { partition: number; result: BatchResult; deadLetters: readonly DeadLetter[]; lastOffset: string | undefined }) => void;
   /** A batch failed (Redis or Kafka unavailable, …): the consumer restarts and the batch comes again. */
   onError?: (error: Error) => void;
   /** The group rebalanced: this instance's partitions may have changed (state kept per customer must go). */
@@ -116,7 +116,7 @@ export class KafkaProjector {
         result.changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c), headers: { eventId: c.eventId, key: c.key } })),
       ),
     ]);
-    this.options.onBatch?.({ partition: batch.partition, result, deadLettered: deadLetters.length, lastOffset: batch.messages.at(-1)?.offset });
+    this.options.onBatch?.({ partition: batch.partition, result, deadLetters, lastOffset: batch.messages.at(-1)?.offset });
   }
 
   private viewMessage(v: ViewRecord<ProjectedView>): OutgoingMessage {

@@ -133,13 +133,17 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
           this.lastError = { at: new Date().toISOString(), message: error.message };
           this.logger.error(`batch failed, the consumer restarts and retries it: ${error.message}`);
         },
-        onBatch: ({ partition, result, deadLettered, lastOffset }) => {
+        onBatch: ({ partition, result, deadLetters, lastOffset }) => {
+          const deadLettered = deadLetters.length;
           this.lastError = null;
           this.processed += result.applied;
           this.observe(result);
           if (deadLettered > result.failed.length) this.metrics?.deadLetters.inc({ source: 'message' }, deadLettered - result.failed.length);
           if (lastOffset !== undefined) this.partitions.set(partition, { offset: BigInt(lastOffset), recordedAt: result.lastRecordedAt ?? this.partitions.get(partition)?.recordedAt });
-          if (deadLettered > 0) this.logger.warn(`${deadLettered} message(s) sent to ${this.topics.interactionsDlq}`);
+          // Each one with where it was, its key and why: what the on-call engineer greps for.
+          for (const { message, reason } of deadLetters) {
+            this.logger.warn(`dead letter: ${message.topic}[${message.partition}]@${message.offset} key ${JSON.stringify(message.key)} sent to ${this.topics.interactionsDlq}: ${reason.slice(0, 500)}`);
+          }
         },
       });
       await this.kafkaProjector.start();

@@ -55,6 +55,8 @@ export const configSchema = z.object({
   /** Seconds between the comment lines that keep an idle GET /v1/changes stream open through proxies. */
   CHANGES_HEARTBEAT_SEC: z.coerce.number().positive().max(3600).default(15),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** `json`: JSON lines; `pretty`: one readable line per entry; `auto`: JSON unless standard output is a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Adapter choices; unset means the mode's default (embedded: sqlite/sqlite/in-process, distributed: esdb/redis/kafka). */
   EVENT_STORE: z.enum(['sqlite', 'esdb']).optional(),
   READ_STORE: z.enum(['sqlite', 'redis']).optional(),

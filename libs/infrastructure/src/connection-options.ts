@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { AppConfig, esdbUrlSecurity, redactUrl } from '@crm/config';
-import type { KafkaMessagingOptions } from '@crm/messaging';
+import type { KafkaLogSink, KafkaMessagingOptions } from '@crm/messaging';
 import type { RedisReadStoreOptions } from '@crm/read-store';
+import { Logger } from '@nestjs/common';
 
 /**
  * The client options of the real servers (EventStoreDB, Kafka, Redis) from the validated
@@ -38,7 +39,7 @@ export function esdbConnectionString(config: EsdbConfig): string {
 export function kafkaOptions(config: KafkaConfig, options: { clientId?: string; readFile?: ReadFile } = {}): KafkaMessagingOptions {
   if (!config.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is not set');
   const read = options.readFile ?? readFileSync;
-  const result: KafkaMessagingOptions = { brokers: config.KAFKA_BROKERS, clientId: options.clientId ?? config.KAFKA_CLIENT_ID };
+  const result: KafkaMessagingOptions = { brokers: config.KAFKA_BROKERS, clientId: options.clientId ?? config.KAFKA_CLIENT_ID, log: kafkaToNestLog };
   if (config.KAFKA_SSL) {
     const files = config.KAFKA_SSL_CA_FILE || config.KAFKA_SSL_CERT_FILE;
     result.ssl = files
@@ -53,6 +54,10 @@ export function kafkaOptions(config: KafkaConfig, options: { clientId?: string; 
   }
   return result;
 }
+
+const kafkaLogger = new Logger('Kafka');
+/** The Kafka client's entries in the app's log (JSON lines like every other), at the levels kafkaLogCreator maps. */
+const kafkaToNestLog: KafkaLogSink = (level, namespace, message) => kafkaLogger[level](`${namespace}: ${message}`);
 
 /** RedisReadStore.connect's connection options: REDIS_URL, REDIS_USERNAME/REDIS_PASSWORD, `tls.ca` from REDIS_TLS_CA_FILE. */
 export function redisConnectOptions(config: RedisConfig, options: { readFile?: ReadFile } = {}): Pick<RedisReadStoreOptions, 'url' | 'tls' | 'username' | 'password'> {

@@ -7,11 +7,11 @@ import { InfrastructureModule } from './infrastructure.module';
 import { Metrics } from './observability/metrics';
 import { httpMetrics } from './observability/metrics.controller';
 import { httpTracing, startTracing } from './observability/tracing';
+import { accessLog, createRootLogger } from './observability/logging';
+import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 
 export type LogLevels = false | ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
 
-const LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-const levelsFrom = (level: AppConfig['LOG_LEVEL']) => LEVELS.slice(0, LEVELS.indexOf(level) + 1);
 
 /**
  * One Nest HTTP app of the platform: the configured adapters plus the given feature modules,
@@ -23,14 +23,16 @@ export async function createServiceApp(
   features: (Type | DynamicModule)[],
   options: { logger?: LogLevels } = {},
 ): Promise<NestExpressApplication> {
-  @Module({ imports: [InfrastructureModule.forRoot(config), ...features] })
+  // JSON lines (or readable ones in a terminal) through pino; every Nest logger call included.
+  const logger = createRootLogger(config, name, options.logger);
+  @Module({ imports: [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }), InfrastructureModule.forRoot(config), ...features] })
   class ServiceModule {}
   Object.defineProperty(ServiceModule, 'name', { value: `${name}Module` });
 
-  const app = await NestFactory.create<NestExpressApplication>(ServiceModule, {
-    bodyParser: false,
-    logger: options.logger ?? levelsFrom(config.LOG_LEVEL),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(ServiceModule, { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
+  // First: every request gets its id and its access-log line, even one the body reader refuses.
+  app.use(accessLog(logger));
   app.use(httpTracing());
   app.use(httpMetrics(app.get(Metrics)));
   configureHttpApp(app, config, `CRM interaction platform: ${name}`);

@@ -23,3 +23,4 @@ export * from './privacy.module';
 export * from './observability/metrics';
 export * from './observability/metrics.controller';
 export * from './observability/tracing';
+export * from './observability/logging';

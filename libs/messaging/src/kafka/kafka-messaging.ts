@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, IHeaders, KafkaMessage, Kafka, KafkaConfig, logLevel, Producer, SASLOptions } from 'kafkajs';
+import { Admin, Consumer, IHeaders, KafkaMessage, Kafka, KafkaConfig, logLevel, Partitioners, Producer, SASLOptions } from 'kafkajs';
 import {
   ConsumeOptions,
   ConsumerHandle,
@@ -21,8 +21,30 @@ export interface KafkaMessagingOptions {
   ssl?: KafkaConfig['ssl'];
   /** SASL authentication (plain, scram-sha-256, scram-sha-512). @defaultValue none */
   sasl?: SASLOptions;
+  /** Where the client's own log entries go (the app's logger); unset: kafkajs's console logger. */
+  log?: KafkaLogSink;
   /** Extra kafkajs settings (retry, timeouts); they override the above. */
   kafka?: Partial<KafkaConfig>;
+}
+
+export type KafkaLogSink = (level: 'error' | 'warn' | 'log' | 'debug', namespace: string, message: string, details: Record<string, unknown>) => void;
+
+/**
+ * kafkajs's entries mapped to the app's levels. An ERROR that kafkajs marks retriable, or that is
+ * one of the broker's transient states (a leader election, a coordinator moving, a topic being
+ * created), is a warning: the client retries it, and it is what a healthy cluster says while
+ * partitions move (the tests create topics and groups all the time).
+ */
+export function kafkaLogCreator(sink: KafkaLogSink): KafkaConfig['logCreator'] {
+  const transient = /leadership election|not the leader|no leader|coordinator (is )?not available|NOT_COORDINATOR|LEADER_NOT_AVAILABLE|UNKNOWN_TOPIC_OR_PARTITION|rebalanc/i;
+  return () => ({ namespace, level, log }) => {
+    const { message, timestamp: _t, logger: _l, ...details } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
+    const text = `${message}${typeof details.error === 'string' ? `: ${details.error}` : ''}`;
+    if (level === logLevel.ERROR || level === logLevel.NOTHING) sink(details.retriable === true || transient.test(text) ? 'warn' : 'error', namespace, text, details);
+    else if (level === logLevel.WARN) sink('warn', namespace, text, details);
+    else if (level === logLevel.INFO) sink('log', namespace, text, details);
+    else sink('debug', namespace, text, details);
+  };
 }
 
 export function createKafka(options: KafkaMessagingOptions): Kafka {
@@ -33,6 +55,7 @@ export function createKafka(options: KafkaMessagingOptions): Kafka {
     retry: { retries: 8, initialRetryTime: 100 },
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    ...(options.log === undefined ? {} : { logCreator: kafkaLogCreator(options.log) }),
     ...options.kafka,
   });
 }
@@ -48,7 +71,9 @@ export class KafkaPublisher extends MessagePublisher {
     private readonly maxRequestBytes = 512 * 1024,
   ) {
     super();
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The default partitioner named: kafkajs 2 warns on every producer otherwise. It is murmur2 on
+    // the key, the Java client's: a customer's events go to one partition whichever client sent them.
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
