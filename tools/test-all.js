@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm test: runs every test tier. The unit and e2e tiers need nothing; the int tier needs
-// real servers. Locally an unreachable server skips its tier LOUDLY; with CI=true it fails.
+// real servers, the dashboard's browser test Chromium. Locally what is missing skips its tests
+// LOUDLY; with CI=true it fails.
+const fs = require('node:fs');
 const net = require('node:net');
 const { spawnSync } = require('node:child_process');
 
@@ -47,6 +49,15 @@ async function main() {
     banner.push(
       `SKIPPED the integration tier (*.int-spec.ts) and the distributed end-to-end tests (*.distributed.e2e-spec.ts): ${missing.join(' and ')} not reachable. Start them with: npm run infra:local`,
     );
+  }
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!fs.existsSync(chromium)) {
+    if (ci) {
+      console.error(`\n*** CI: the dashboard browser test (dashboard.e2e-spec.ts) needs Chromium at ${chromium}, which is missing. Failing. ***\n`);
+      process.exit(1);
+    }
+    ignore.push('dashboard\\.e2e-spec\\.ts$');
+    banner.push(`SKIPPED the dashboard browser test (dashboard.e2e-spec.ts): no Chromium at ${chromium}. Install it with: apt-get install chromium (or set CHROMIUM_PATH)`);
   }
   if (!process.env.ESDB_URL) {
     banner.push('SKIPPED the EventStoreDB contract suite: ESDB_URL is not set (no EventStoreDB server can be obtained on this machine; see README "EventStoreDB").');
