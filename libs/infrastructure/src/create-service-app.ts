@@ -25,7 +25,9 @@ export async function createServiceApp(
 ): Promise<NestExpressApplication> {
   // JSON lines (or readable ones in a terminal) through pino; every Nest logger call included.
   const logger = createRootLogger(config, name, options.logger);
-  @Module({ imports: [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }), InfrastructureModule.forRoot(config), ...features] })
+  // nestjs-pino as Nest's logger; its per-request middleware is not mounted (forRoutes: []): the
+  // access log binds the request id for every line already.
+  @Module({ imports: [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true, forRoutes: [] }), InfrastructureModule.forRoot(config), ...features] })
   class ServiceModule {}
   Object.defineProperty(ServiceModule, 'name', { value: `${name}Module` });
 

@@ -16,7 +16,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const problem = this.toProblem(error, host.switchToHttp().getRequest<Request>());
-    if (problem.status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (problem.status >= 500) {
+      const reqId = response.getHeader('X-Request-Id');
+      this.logger.error(`${reqId === undefined ? '' : `request ${String(reqId)}: `}${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
     if (problem.status === 503) response.setHeader('Retry-After', '1');
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }

@@ -12,7 +12,7 @@ describe('infra/observability', () => {
     const exported = new Set<string>();
     for (const metric of await metrics.registry.getMetricsAsJSON()) {
       exported.add(metric.name);
-      if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
     }
     const dashboard = JSON.parse(read('infra/observability/grafana/dashboards/crm-platform.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
     const queried = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\bcrm_[a-z0-9_]+/g)].map((m) => m[0])));
