@@ -13,7 +13,7 @@ import { ProblemResponse, ViolationResponse } from './problem.response';
 /** The request headers a browser client may send cross-origin (CORS_ORIGINS). */
 export const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'Last-Event-ID', 'X-Request-Id'];
 /** The response headers a cross-origin script may read. */
-const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After'];
+const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After', 'X-Request-Id'];
 /** How long a browser may cache a preflight answer, in seconds. */
 export const CORS_MAX_AGE_SEC = 600;
 
