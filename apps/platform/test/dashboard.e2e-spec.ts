@@ -134,7 +134,7 @@ describe('the dashboard in a browser (embedded platform, Chromium)', () => {
 
     const drawn = await charts();
     expect(Object.keys(drawn).sort()).toEqual(
-      ['chart-churn', 'chart-concentration', 'chart-equity', 'chart-flows', 'chart-funnel', 'chart-loyalty', 'chart-retention', 'chart-teams', 'chart-tiers', 'chart-trust'].sort(),
+      ['chart-churn', 'chart-concentration', 'chart-equity', 'chart-flows', 'chart-funnel', 'chart-loyalty', 'chart-ltv', 'chart-retention', 'chart-teams', 'chart-tiers', 'chart-trust'].sort(),
     );
     // The funnel: the pass's counts in stage order, and now (no event since the pass: the same).
     const funnel = drawn['chart-funnel'];
@@ -155,6 +155,18 @@ describe('the dashboard in a browser (embedded platform, Chromium)', () => {
     expect(daily.labels.length).toBeGreaterThan(drawn['chart-flows'].labels.length);
     expect(sum(daily.datasets.flatMap((d) => d.data))).toBe(transitions);
     await page.selectOption('#flows-bucket', 'week');
+    // By flow (the default): series named from→to, the most frequent first, every transition once.
+    const flows = drawn['chart-flows'];
+    expect(flows.datasets[0].label).toMatch(/^(new|awareness|exploration|expansion|commitment|dissolution)→(awareness|exploration|expansion|commitment|dissolution)$/);
+    expect(flows.datasets.some((d) => d.label === 'new→awareness')).toBe(true);
+    await page.selectOption('#flows-kind', 'stage');
+    const byStage = (await charts())['chart-flows'];
+    expect(byStage.datasets.map((d) => d.label).every((l) => LIFECYCLE.includes(l))).toBe(true);
+    expect(sum(byStage.datasets.flatMap((d) => d.data))).toBe(transitions);
+    await page.selectOption('#flows-kind', 'flow');
+    // The lifetime-value distribution: every customer in one band.
+    expect(sum(drawn['chart-ltv'].datasets[0].data)).toBe(report.lifetimeValueDistribution.customers);
+    expect(report.lifetimeValueDistribution.customers).toBe(200);
     // Churn by reason: the dissolved customers.
     expect(report.churn.dissolved).toBeGreaterThan(0);
     expect(sum(drawn['chart-churn'].datasets[0].data)).toBe(report.churn.dissolved);

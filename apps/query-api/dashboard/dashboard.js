@@ -100,7 +100,7 @@ function drawFunnel(report, now) {
 }
 
 /** Σ of the per-day transitions into day or week buckets (weeks start on Monday, UTC), gaps filled with zeros. */
-function bucketTransitions(rows, bucket) {
+function bucketTransitions(rows, bucket, field) {
   const DAY = 86_400_000;
   const keyOf = (ms) => {
     if (bucket === 'day') return new Date(ms).toISOString().slice(0, 10);
@@ -115,16 +115,33 @@ function bucketTransitions(rows, bucket) {
   }
   for (const row of rows) {
     const target = byKey.get(keyOf(Date.parse(`${row.day}T00:00:00Z`)));
-    for (const [stage, n] of Object.entries(row.byStage)) target[stage] = (target[stage] ?? 0) + n;
+    for (const [key, n] of Object.entries(row[field] ?? {})) target[key] = (target[key] ?? 0) + n;
   }
   return byKey;
 }
 
+/** The flows shown one by one (the most frequent); the rest are summed as `other flows`. */
+const FLOWS_SHOWN = 8;
+const FLOW_SHADES = ['#1e3a8a', '#2563eb', '#60a5fa', '#0f766e', '#14b8a6', '#a16207', '#f59e0b', '#b91c1c'];
+
 function drawFlows(report) {
   const rows = [...report.transitionsPerDay].sort((a, b) => (a.day < b.day ? -1 : 1));
-  const buckets = bucketTransitions(rows, $('flows-bucket').value);
-  const stages = keysOf(LIFECYCLE, Object.assign({}, ...rows.map((r) => r.byStage)));
-  const datasets = stages.map((stage) => ({ label: stage, data: [...buckets.values()].map((b) => b[stage] ?? 0), backgroundColor: COLOURS[stage] ?? '#999' }));
+  const byFlow = $('flows-kind').value === 'flow';
+  const buckets = bucketTransitions(rows, $('flows-bucket').value, byFlow ? 'byFlow' : 'byStage');
+  let datasets;
+  if (byFlow) {
+    // Each flow `from→to` a series, the most frequent first; a first stage is `new→awareness`.
+    const totals = new Map();
+    for (const row of rows) for (const [flow, n] of Object.entries(row.byFlow ?? {})) totals.set(flow, (totals.get(flow) ?? 0) + n);
+    const flows = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([flow]) => flow);
+    const shown = flows.slice(0, FLOWS_SHOWN);
+    const rest = flows.slice(FLOWS_SHOWN);
+    datasets = shown.map((flow, i) => ({ label: flow, data: [...buckets.values()].map((b) => b[flow] ?? 0), backgroundColor: FLOW_SHADES[i % FLOW_SHADES.length] }));
+    if (rest.length > 0) datasets.push({ label: `${rest.length} other flows`, data: [...buckets.values()].map((b) => rest.reduce((n, flow) => n + (b[flow] ?? 0), 0)), backgroundColor: '#cbd5e1' });
+  } else {
+    const stages = keysOf(LIFECYCLE, Object.assign({}, ...rows.map((r) => r.byStage)));
+    datasets = stages.map((stage) => ({ label: stage, data: [...buckets.values()].map((b) => b[stage] ?? 0), backgroundColor: COLOURS[stage] ?? '#999' }));
+  }
   draw('chart-flows', {
     type: 'bar',
     data: { labels: [...buckets.keys()], datasets },
@@ -191,6 +208,20 @@ function drawValue(report) {
     },
     options: { ...noLegend, scales: { y: { beginAtZero: true, ticks: { callback: (v) => compact.format(v) } } } },
   });
+  const distribution = report.lifetimeValueDistribution;
+  if (distribution) {
+    const band = (b) => `${compact.format(major(b.from))}${b.to === null ? '+' : `–${compact.format(major(b.to))}`}`;
+    // From the first band that holds a customer: the empty low bands say nothing.
+    const first = Math.max(0, distribution.buckets.findIndex((b) => b.customers > 0));
+    const bands = distribution.buckets.slice(first);
+    draw('chart-ltv', {
+      type: 'bar',
+      data: { labels: bands.map(band), datasets: [{ label: 'customers', data: bands.map((b) => b.customers), backgroundColor: '#3f51b5' }] },
+      options: { ...noLegend, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    const q = distribution.quantiles;
+    $('ltv-note').textContent = `Lifetime value per customer (historical + discounted forward): median ${money(q.p50)}, p90 ${money(q.p90)}, p99 ${money(q.p99)}, mean ${money(distribution.mean)}.`;
+  }
   const c = report.concentration;
   draw('chart-concentration', {
     type: 'doughnut',
@@ -452,6 +483,7 @@ function init() {
     $('key-error').textContent = 'Key forgotten.';
   });
   $('flows-bucket').addEventListener('change', () => state.report && drawFlows(state.report));
+  $('flows-kind').addEventListener('change', () => state.report && drawFlows(state.report));
   $('winback-reason').addEventListener('change', () => refreshWinBack().catch(showError));
   $('teams-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -123,7 +123,32 @@ export class ReferralSummaryResponse {
 export class TransitionsPerDayRowResponse {
   @ApiProperty({ example: '2026-03-14' }) day!: string;
   @ApiProperty({ ...COUNTS, example: { exploration: 4, dissolution: 1 } }) byStage!: Record<string, number>;
+  @ApiProperty({ ...COUNTS, description: 'The same transitions by flow, `<from>→<to>` (`new→awareness`: a first stage)', example: { 'awareness→exploration': 4, 'expansion→dissolution': 1 } })
+  byFlow!: Record<string, number>;
   @ApiProperty({ type: 'integer' }) total!: number;
+}
+
+export class ValueQuantilesResponse {
+  @ApiProperty() p10!: number;
+  @ApiProperty() p25!: number;
+  @ApiProperty() p50!: number;
+  @ApiProperty() p75!: number;
+  @ApiProperty() p90!: number;
+  @ApiProperty() p99!: number;
+}
+
+export class ValueBandResponse {
+  @ApiProperty({ type: 'integer', description: `Lower bound (inclusive), ${MONEY}` }) from!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Upper bound (exclusive); null for the last, open band' }) to!: number | null;
+  @ApiProperty({ type: 'integer' }) customers!: number;
+}
+
+export class ValueDistributionResponse {
+  @ApiProperty({ description: 'What is distributed: each customer’s historical value plus its discounted forward value' }) basis!: string;
+  @ApiProperty({ type: 'integer' }) customers!: number;
+  @ApiProperty() mean!: number;
+  @ApiProperty({ type: () => ValueQuantilesResponse }) quantiles!: ValueQuantilesResponse;
+  @ApiProperty({ type: () => [ValueBandResponse], description: 'Customers per band, bands on a 1-2-5 scale of major units from 0' }) buckets!: ValueBandResponse[];
 }
 
 export class SegmentsReportResponse {
@@ -137,6 +162,8 @@ export class SegmentsReportResponse {
   @ApiProperty({ type: 'integer', description: `Σ over customers of historical value + forward value discounted to asOf, ${MONEY}` })
   customerEquity!: number;
   @ApiProperty({ type: () => CustomerEquityBasisResponse }) customerEquityBasis!: CustomerEquityBasisResponse;
+  @ApiProperty({ type: () => ValueDistributionResponse, description: 'How the lifetime values (whose sum is customerEquity) spread' })
+  lifetimeValueDistribution!: ValueDistributionResponse;
   @ApiProperty({ type: () => RetentionResponse }) retention!: RetentionResponse;
   @ApiProperty({ type: () => ValueConcentrationResponse, description: 'The 80/20 check on 365-day value' }) concentration!: ValueConcentrationResponse;
   @ApiProperty({ type: () => WinBackSummaryResponse }) winBack!: WinBackSummaryResponse;

@@ -25,6 +25,7 @@ import { ClvPolicy, DEFAULT_SEGMENTS_POLICY, SegmentsPolicy, Tier, TierPolicy } 
 import { assignTiers, countTiers } from './tiers';
 import { WinBackBasis, WinBackGroup, winBackPriorities } from './win-back';
 import type { RfmSummary } from '../customer/rfm-summary';
+import { ValueDistribution, valueDistribution } from '../value/value-distribution';
 
 export { DISSOLUTION_STAGE, UNSPECIFIED_CHURN_REASON };
 
@@ -83,6 +84,8 @@ export interface SegmentationReport {
   customerEquity: number;
   /** Its parts and how they were computed (discount rate, horizon, discounting, method). */
   customerEquityBasis: CustomerEquityBasis;
+  /** How the customers' lifetime values (whose sum is customerEquity) spread: bands and quantiles. */
+  lifetimeValueDistribution: ValueDistribution;
   /** Retention per period up to asOf. */
   retention: RetentionReport;
   /** The 80/20 check on value365. */
@@ -180,6 +183,7 @@ export function segmentPopulation(
     },
     customerEquity: customerEquity(Object.values(clv)),
     customerEquityBasis: customerEquityBasis(Object.values(clv), model, policy.clv),
+    lifetimeValueDistribution: valueDistribution(Object.values(clv)),
     retention: retentionSeries(sorted, asOf, segments.retention),
     concentration: valueConcentration(sorted, segments.concentration),
     winBack: winBackPriorities(sorted, { clv: policy.clv, segments }),

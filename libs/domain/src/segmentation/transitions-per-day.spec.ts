@@ -20,16 +20,17 @@ describe('utcDayOf', () => {
 });
 
 describe('transitionsPerDay', () => {
-  it('counts per UTC day and target stage, days ascending', () => {
+  it('counts per UTC day, by target stage and by flow (a first stage from `new`), days ascending', () => {
     const rows = transitionsPerDay([
-      { to: 'exploration', occurredAt: '2026-03-02T10:00:00Z' },
-      { to: 'expansion', occurredAt: '2026-03-01T10:00:00Z' },
-      { to: 'exploration', occurredAt: '2026-03-01T23:30:00-02:00' },
-      { to: 'exploration', occurredAt: '2026-03-01T08:00:00Z' },
+      { from: 'awareness', to: 'exploration', occurredAt: '2026-03-02T10:00:00Z' },
+      { from: 'exploration', to: 'expansion', occurredAt: '2026-03-01T10:00:00Z' },
+      { from: 'awareness', to: 'exploration', occurredAt: '2026-03-01T23:30:00-02:00' },
+      { from: 'dissolution', to: 'exploration', occurredAt: '2026-03-01T08:00:00Z' },
+      { from: null, to: 'awareness', occurredAt: '2026-03-01T07:00:00Z' },
     ]);
     expect(rows).toEqual([
-      { day: '2026-03-01', byStage: { expansion: 1, exploration: 1 }, total: 2 },
-      { day: '2026-03-02', byStage: { exploration: 2 }, total: 2 },
+      { day: '2026-03-01', byStage: { awareness: 1, expansion: 1, exploration: 1 }, byFlow: { 'dissolution→exploration': 1, 'exploration→expansion': 1, 'new→awareness': 1 }, total: 3 },
+      { day: '2026-03-02', byStage: { exploration: 2 }, byFlow: { 'awareness→exploration': 2 }, total: 2 },
     ]);
     expect(transitionsPerDay([])).toEqual([]);
   });

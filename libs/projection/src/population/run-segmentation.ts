@@ -43,6 +43,7 @@ export interface SegmentsReport {
   /** Σ (historical + forward value discounted to asOf), minor units. */
   customerEquity: number;
   customerEquityBasis: CustomerEquityBasis;
+  lifetimeValueDistribution: SegmentationReport['lifetimeValueDistribution'];
   retention: RetentionReport;
   concentration: ValueConcentration;
   winBack: WinBackSummary;
@@ -62,7 +63,7 @@ export interface CustomerSegment extends ViewSegment {
 /** A stored report written before the current fields existed is treated as absent (the next pass replaces it). */
 export function isCurrentSegmentsReport(value: unknown): value is SegmentsReport {
   const r = value as Partial<SegmentsReport> | null;
-  return !!r && typeof r.asOf === 'string' && !!r.customerEquityBasis && !!r.retention && !!r.concentration && !!r.winBack && !!r.referrals;
+  return !!r && typeof r.asOf === 'string' && !!r.customerEquityBasis && !!r.lifetimeValueDistribution && !!r.retention && !!r.concentration && !!r.winBack && !!r.referrals;
 }
 
 /**
@@ -101,13 +102,13 @@ export async function runSegmentation(
   if (!Number.isFinite(at)) throw new RangeError(`runSegmentation: asOf is not an ISO 8601 instant: ${asOf}`);
   const flowsFrom = at - foldHorizonMs(projection.policy);
   const inputs: SegmentInput[] = [];
-  const transitions: { to: string; occurredAt: string }[] = [];
+  const transitions: { from: string | null; to: string; occurredAt: string }[] = [];
   for await (const record of readStore.scanViews<ProjectedView<CustomerView>>({ batchSize })) {
     if (record.view.mergedInto) continue; // its events count in its survivor's view
     const view = await projection.evaluate(record.view.state, asOf, history?.(record.customerId, record.position, record.view.merged));
     inputs.push(projection.segmentInput(view, asOf));
     // The flows of the fold horizon before asOf: every view still lists each transition of it.
-    for (const t of view.lifecycle.transitions) if (Date.parse(t.occurredAt) > flowsFrom) transitions.push({ to: t.to, occurredAt: t.occurredAt });
+    for (const t of view.lifecycle.transitions) if (Date.parse(t.occurredAt) > flowsFrom) transitions.push({ from: t.from, to: t.to, occurredAt: t.occurredAt });
   }
   const report = segmentPopulation(inputs, asOf, projection.policy);
 
@@ -160,6 +161,7 @@ export async function runSegmentation(
     churn: report.churn,
     customerEquity: report.customerEquity,
     customerEquityBasis: report.customerEquityBasis,
+    lifetimeValueDistribution: report.lifetimeValueDistribution,
     retention: report.retention,
     concentration: report.concentration,
     winBack: {
