@@ -29,6 +29,8 @@ const ROUTES: { method: 'get' | 'post' | 'delete'; path: string; openapi: string
   { method: 'delete', path: '/v1/customers/C-nobody/personal-data', openapi: '/v1/customers/{id}/personal-data', scopes: ['admin'] },
   { method: 'get', path: '/v1/win-back', openapi: '/v1/win-back', scopes: ['read'] },
   { method: 'get', path: '/v1/segments', openapi: '/v1/segments', scopes: ['read'] },
+  { method: 'get', path: '/v1/agents', openapi: '/v1/agents', scopes: ['read'] },
+  { method: 'get', path: '/v1/teams', openapi: '/v1/teams', scopes: ['read'] },
   { method: 'get', path: '/v1/agents/A-1/measures', openapi: '/v1/agents/{id}/measures', scopes: ['read'] },
   { method: 'get', path: '/v1/teams/T-1/measures', openapi: '/v1/teams/{id}/measures', scopes: ['read'] },
   { method: 'get', path: '/v1/changes?lastEventId=x', openapi: '/v1/changes', scopes: ['read'] },

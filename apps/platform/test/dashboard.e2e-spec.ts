@@ -128,6 +128,10 @@ describe('the dashboard in a browser (embedded platform, Chromium)', () => {
     await page.waitForSelector('#live[data-state=open]');
     expect(await page.evaluate(() => sessionStorage.getItem('crm-dashboard-api-key'))).toBe(platform.apiKey);
 
+    // With no team typed yet, the page lists the first ones GET /v1/teams gives: the simulator's six.
+    expect((await platform.http.get('/v1/teams').expect(200)).body.ids).toEqual(TEAMS);
+    await page.waitForFunction((n) => document.querySelectorAll('#teams-table tbody tr').length === n, TEAMS.length);
+    expect(await page.inputValue('#teams')).toBe(TEAMS.join(', '));
     await page.fill('#teams', TEAMS.join(', '));
     await page.click('#teams-form button[type=submit]');
     await page.waitForFunction((n) => document.querySelectorAll('#teams-table tbody tr').length === n, TEAMS.length);

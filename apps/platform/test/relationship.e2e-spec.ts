@@ -137,6 +137,9 @@ describe('relationship views over HTTP (embedded)', () => {
     const calmAgent = await platform.http.get(`/v1/agents/${calm}/measures`).expect(200);
     expect(calmAgent.body.total.empowermentRate).toBe(1);
     await platform.http.get(`/v1/agents/${calm}/measures?from=3rd`).expect(400);
+    // The ids with measures, listed (what the dashboard offers): the team and both agents.
+    expect((await platform.http.get('/v1/teams').expect(200)).body.ids).toContain(team);
+    expect((await platform.http.get('/v1/agents').expect(200)).body.ids).toEqual(expect.arrayContaining([calm, escalating]));
   });
 
   it('streams stage changes with their causing event as server-sent events', async () => {

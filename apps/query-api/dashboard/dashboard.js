@@ -296,6 +296,11 @@ async function refreshWinBack() {
 const teamIds = () => [...new Set($('teams').value.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean))].slice(0, 20);
 
 async function refreshTeams() {
+  // No teams chosen in this browser yet: the first ones the API lists (GET /v1/teams).
+  if (teamIds().length === 0) {
+    const listed = await getJson('/v1/teams');
+    $('teams').value = listed.ids.slice(0, 8).join(', ');
+  }
   const teams = teamIds();
   const range = new URLSearchParams();
   if ($('teams-from').value) range.set('from', $('teams-from').value);

@@ -105,6 +105,18 @@ describe('InteractionMeasuresStore', () => {
     expect((await store.measures('agent', 'ann')).total).toMatchObject({ contacts: 2, complaintsResolved: 1, complaintsWithinSla: 1 });
   });
 
+  it('lists every agent and team with measures, over the shards, ids with separators included, without rewriting its index for known ids', async () => {
+    expect(await store.ids('team')).toEqual([]);
+    await store.apply([contact('ann', 'north'), contact('bob', 'south:2')], '0');
+    await store.apply([contact('cy', 'north'), resolved('C-9', 'K-9', FILED, { agentId: 'dee', teamId: 'east' })], '1');
+    expect(await store.ids('team')).toEqual(['east', 'north', 'south:2']);
+    expect(await store.ids('agent')).toEqual(['ann', 'bob', 'cy', 'dee']);
+    const version = async () => (await readStore.getDocuments(['measures-index:team:0'])).get('measures-index:team:0')?.version;
+    const before = await version();
+    await store.apply([contact('ann', 'north', FILED + DAY_MS)], '0');
+    expect(await version()).toBe(before);
+  });
+
   it('treats ids named like Object members, or containing the separator, as ordinary ids', async () => {
     const tricky = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
     await store.apply(tricky.map((id) => contact(id, id)), 'log');

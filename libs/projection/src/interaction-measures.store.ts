@@ -14,9 +14,20 @@ import {
   setOwn,
   utcDayOf,
 } from '@crm/domain';
-import { DocumentVersionConflictError, ReadStore } from '@crm/read-store';
+import { DocumentVersionConflictError, ReadStore, type StoredDocument } from '@crm/read-store';
 
 const PREFIX = 'measures:';
+/**
+ * measures-index:<scope>:<shard> — the agent (or team) ids a shard has measures of, so listing
+ * them reads a document per shard instead of every agent-day. Written in the same compare-and-set
+ * as the buckets that introduce an id.
+ */
+const INDEX_PREFIX = 'measures-index:';
+const indexName = (scope: MeasureScope, shard: string) => `${INDEX_PREFIX}${scope}:${shard}`;
+interface IndexDocument {
+  ids: string[];
+}
+
 /** measures:<scope>:<id>:<day>:<shard> — one document per agent-day (or team-day) per shard. */
 const documentName = (scope: MeasureScope, id: string, day: string, shard: string) => `${PREFIX}${scope}:${id}:${day}:${shard}`;
 /**
@@ -128,7 +139,8 @@ export class InteractionMeasuresStore {
       const addBucket = (key: BucketKey) => buckets.set(documentName(key.scope, key.id, key.day, shard), key);
       for (const event of measured) bucketsOf(event).forEach(addBucket);
       for (const doc of ledgers.values()) bucketsOfLedger(doc.value.ledger).forEach(addBucket);
-      const stored = buckets.size > 0 ? await this.readStore.getDocuments<BucketDocument>([...buckets.keys()]) : new Map();
+      const indexes = [indexName('agent', shard), indexName('team', shard)];
+      const stored = buckets.size > 0 ? await this.readStore.getDocuments<BucketDocument>([...buckets.keys(), ...indexes]) : new Map();
 
       // One state holding every document read; the domain folds the batch into it.
       const loaded: { [S in MeasureScope]: Record<string, Record<string, MeasuresBucket>> } & { complaints: Record<string, Record<string, ComplaintLedger>> } =
@@ -157,6 +169,13 @@ export class InteractionMeasuresStore {
         if (after === undefined || after === bucketIn(loaded, key)) continue;
         writes.push({ name, expectedVersion: stored.get(name)?.version ?? 0, value: only(state, key) });
       }
+      for (const scope of ['agent', 'team'] as const) {
+        const name = indexName(scope, shard);
+        const index = stored.get(name) as StoredDocument<IndexDocument> | undefined;
+        const known = new Set(index?.value.ids ?? []);
+        const seen = [...new Set([...buckets.values()].filter((key) => key.scope === scope).map((key): string => key.id))].filter((id) => !known.has(id));
+        if (seen.length > 0) writes.push({ name, expectedVersion: index?.version ?? 0, value: { ids: [...known, ...seen].sort() } satisfies IndexDocument });
+      }
       for (const [name, { customerId, complaintId }] of complaints) {
         const after = getOwn(getOwn(state.complaints, customerId) ?? {}, complaintId);
         const before = getOwn(getOwn(loaded.complaints, customerId) ?? {}, complaintId);
@@ -173,6 +192,21 @@ export class InteractionMeasuresStore {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
     }
+  }
+
+  /** Every agent (or team) id with measures, sorted: the union of the shards' indexes (filled as events are folded; a rebuild fills it for older data). */
+  async ids(scope: MeasureScope): Promise<string[]> {
+    const names: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.readStore.listDocumentNames(`${INDEX_PREFIX}${scope}:`, { after, limit: 500 });
+      names.push(...page.names);
+      if (!page.nextCursor) break;
+      after = page.nextCursor;
+    }
+    const ids = new Set<string>();
+    for (const doc of (await this.readStore.getDocuments<IndexDocument>(names)).values()) for (const id of doc.value.ids) ids.add(id);
+    return [...ids].sort();
   }
 
   /** Per-day rows and the total for one agent or team, between two days (inclusive, YYYY-MM-DD). */

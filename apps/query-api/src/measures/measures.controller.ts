@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, ValidateBy } from 'class-validator';
 import { isOffsetDateTime } from '@crm/contracts/edge';
 import { ApiProblemResponse, RequireScope } from '@crm/infrastructure';
@@ -31,6 +31,11 @@ export class MeasuresRequestDto {
   to?: string;
 }
 
+export class IdListResponse {
+  @ApiProperty({ type: [String], example: ['T-01', 'T-02'] })
+  ids!: string[];
+}
+
 /** Call-centre interaction measures (empowerment rate, first-contact resolution, handle time, SLA) per day. */
 @ApiTags('measures')
 @ApiProblemResponse(400, 'from or to is not a date YYYY-MM-DD')
@@ -41,6 +46,20 @@ export class MeasuresController {
 
   constructor(@Inject(ReadStore) readStore: ReadStore) {
     this.store = new InteractionMeasuresStore(readStore);
+  }
+
+  @Get('agents')
+  @ApiOperation({ summary: 'The ids of every agent with measures (sorted)' })
+  @ApiOkResponse({ type: IdListResponse })
+  async agents(): Promise<IdListResponse> {
+    return { ids: await this.store.ids('agent') };
+  }
+
+  @Get('teams')
+  @ApiOperation({ summary: 'The ids of every team with measures (sorted): what the dashboard lists' })
+  @ApiOkResponse({ type: IdListResponse })
+  async teams(): Promise<IdListResponse> {
+    return { ids: await this.store.ids('team') };
   }
 
   @Get('agents/:id/measures')
