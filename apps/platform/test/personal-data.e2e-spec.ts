@@ -180,6 +180,8 @@ describe('personal data: sealed, scoped, erased (embedded platform)', () => {
     const b = person(merged);
     await publish([a.registered, b.registered, purchase(merged, { occurredAt: '2026-01-11T09:00:00Z' })]);
     await publish([sampleEvent('CustomersMerged', { eventId: randomUUID(), customerId: survivor, occurredAt: '2026-02-01T00:00:00Z', data: { mergedCustomerId: merged } } as SampleOverrides<'CustomersMerged'>)]);
+    // The latest registration is the merged id's, sealed with the merged id's key: it opens with that key.
+    expect((await viewOf(survivor, 'pii')).personalData).toMatchObject({ status: 'present', displayName: b.registered.data.displayName, source: { eventId: b.registered.eventId } });
     const res = await http.delete(`/v1/customers/${merged}/personal-data`).set(as('operator')).expect(200);
     expect(res.body).toMatchObject({ customerId: merged, survivorCustomerId: survivor });
     expect([...res.body.erasedCustomerIds].sort()).toEqual([merged, survivor].sort());

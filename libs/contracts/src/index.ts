@@ -6,3 +6,4 @@ export * from './versioning/schema-versions';
 export * from './versioning/upcast';
 export * from './samples';
 export * from './trace-context';
+export * from './event-origin';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SEALED_VALUE_PATTERN } from '@crm/contracts/edge';
-import { InteractionEvent, StoredInteractionEvent, sampleEvent } from '@crm/contracts';
+import { InteractionEvent, StoredInteractionEvent, addressedTo, sampleEvent } from '@crm/contracts';
 import { DataKeys } from './data-keys';
 import { SEALED_TOKEN_PATTERN } from './field-cipher';
 import { InMemoryKeyStore } from './memory/in-memory-key-store';
@@ -49,6 +49,15 @@ describe('sealed events', () => {
     const moved = stored({ ...sealed, eventId: '00000000-0000-4000-8000-00000000ffff' }, 2);
     await expect(openPersonalData([moved], keys)).rejects.toThrow();
     expect(eventAad('A', 'e')).toBe('A:e');
+  });
+
+  it('opens a merged customer’s event in its survivor’s history with the key of the customer it was stored under', async () => {
+    const registered = sampleEvent('CustomerRegistered', { customerId: 'M' });
+    const [sealed] = await sealEvents([registered], keys);
+    await keys.forSealing(['S']);
+    const inSurvivor = addressedTo(stored(sealed, 1), 'S');
+    expect(inSurvivor.customerId).toBe('S');
+    expect((await openPersonalData([inSurvivor], keys)).get(registered.eventId)?.displayName).toEqual({ state: 'clear', value: registered.data.displayName });
   });
 
   it('says erased once the key is destroyed, and unsealed for an event stored in clear', async () => {

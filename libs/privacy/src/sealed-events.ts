@@ -1,4 +1,4 @@
-import { InteractionEvent, PERSONAL_DATA_FIELDS, StoredInteractionEvent } from '@crm/contracts';
+import { InteractionEvent, PERSONAL_DATA_FIELDS, StoredInteractionEvent, storedCustomerIdOf } from '@crm/contracts';
 import type { DataKeys } from './data-keys';
 import { DataKey, isSealedToken, keyVersionOf, openValue, sealValue } from './field-cipher';
 import { keyRefId } from './key-store.port';
@@ -68,7 +68,7 @@ export async function openPersonalData(
     for (const name of presentFields(event)) {
       const value = data[name];
       if (isSealedToken(value)) {
-        const ref = { customerId: event.customerId, version: keyVersionOf(value) };
+        const ref = { customerId: storedCustomerIdOf(event), version: keyVersionOf(value) };
         refs.set(keyRefId(ref), ref);
       }
     }
@@ -84,8 +84,10 @@ export async function openPersonalData(
         fields[name] = { state: 'unsealed', value };
         continue;
       }
-      const key = opened.get(keyRefId({ customerId: event.customerId, version: keyVersionOf(value) })) ?? null;
-      fields[name] = key === null ? { state: 'erased' } : { state: 'clear', value: openValue(value, key, eventAad(event.customerId, event.eventId)) };
+      // The key and the AAD of the customer whose stream holds it (a merged id's event in its survivor's history).
+      const owner = storedCustomerIdOf(event);
+      const key = opened.get(keyRefId({ customerId: owner, version: keyVersionOf(value) })) ?? null;
+      fields[name] = key === null ? { state: 'erased' } : { state: 'clear', value: openValue(value, key, eventAad(owner, event.eventId)) };
     }
     if (Object.keys(fields).length > 0) result.set(event.eventId, fields);
   }

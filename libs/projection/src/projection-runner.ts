@@ -1,5 +1,5 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { CUSTOMER_STREAM_PREFIX, streamIdFor } from '@crm/contracts';
+import { CUSTOMER_STREAM_PREFIX, addressedTo, streamIdFor } from '@crm/contracts';
 import { CatchUpLoop, EventStore, StreamNotFoundError, toStoredInteractionEvent } from '@crm/event-store';
 import { ReadStore, ViewRecord } from '@crm/read-store';
 import { CustomerProjection, HistoryLoader } from './customer-projection';
@@ -34,7 +34,7 @@ async function unionOf(eventStore: EventStore, survivorId: string, merged: reado
   const events: StoredInteractionEvent[] = [];
   for (const id of new Set([survivorId, ...merged])) {
     try {
-      for (const event of await streamEventsOf(eventStore, id, (e) => e.position <= upTo)) events.push(id === survivorId ? event : { ...event, customerId: survivorId });
+      for (const event of await streamEventsOf(eventStore, id, (e) => e.position <= upTo)) events.push(addressedTo(event, survivorId));
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
@@ -80,7 +80,7 @@ export async function customerEventsKnownAt(eventStore: EventStore, customerId: 
     if (seen.has(next)) continue;
     seen.add(next);
     const own = await streamEventsOf(eventStore, next, (event) => Date.parse(event.recordedAt) <= knownAtMs);
-    events.push(...(next === customerId ? own : own.map((e) => ({ ...e, customerId }))));
+    events.push(...own.map((e) => addressedTo(e, customerId)));
     for (const event of own) {
       const merged = isMerge(event) ? mergedIdOf(event) : null;
       if (merged) pending.push(merged);

@@ -1,4 +1,4 @@
-import type { StoredInteractionEvent } from '@crm/contracts';
+import { type StoredInteractionEvent, storedCustomerIdOf } from '@crm/contracts';
 import { DataKeys, openPersonalData } from '@crm/privacy';
 
 /** The personal data of a view, as a key with the read-pii scope gets it. */
@@ -35,7 +35,7 @@ export async function personalDataOf(history: readonly StoredInteractionEvent[],
   if (erasure !== undefined && erasure.position > registration.position) return { status: 'erased', erasedAt: erasure.occurredAt };
   const fields = (await openPersonalData([registration], keys)).get(registration.eventId) ?? {};
   if (Object.values(fields).some((field) => field.state === 'erased')) {
-    return { status: 'erased', erasedAt: (await keys.erasure(registration.customerId))?.erasedAt ?? null };
+    return { status: 'erased', erasedAt: (await keys.erasure(storedCustomerIdOf(registration)))?.erasedAt ?? null };
   }
   const present: Extract<PersonalDataView, { status: 'present' }> = { status: 'present' } as Extract<PersonalDataView, { status: 'present' }>;
   for (const name of REGISTRATION_FIELDS) {
