@@ -78,6 +78,7 @@ describe('relationship views over HTTP (embedded)', () => {
 
     // Before its first event was recorded the platform did not know the customer; a bad knownAt is named.
     await platform.http.get(`/v1/customers/${customerId}?knownAt=2020-01-01T00:00:00Z`).expect(404);
+    await platform.http.get(`/v1/customers/C-${randomUUID()}?knownAt=2026-01-01T00:00:00Z`).expect(404);
     const bad = await platform.http.get(`/v1/customers/${customerId}?knownAt=last-tuesday`).expect(400);
     expect(bad.body.violations.map((v: { path: string }) => v.path)).toEqual(['knownAt']);
   });

@@ -1,5 +1,5 @@
 import type { StoredInteractionEvent } from '@crm/contracts';
-import { EventStore, StreamNotFoundError } from '@crm/event-store';
+import { EventStore } from '@crm/event-store';
 import type { ReadStore } from '@crm/read-store';
 import type { CustomerProjection } from './customer-projection';
 import { ViewWritersLease } from './view-writers-lease';
@@ -157,13 +157,7 @@ export async function redriveEvents(
       const failed = new Map<string, Error>();
       let state = projection.initial(customerId);
       let position = -1;
-      let events: readonly StoredInteractionEvent[];
-      try {
-        events = await customerHistory(eventStore, customerId, upTo)();
-      } catch (error) {
-        if (!(error instanceof StreamNotFoundError)) throw error;
-        events = [];
-      }
+      const events: readonly StoredInteractionEvent[] = await customerHistory(eventStore, customerId, upTo)();
       for (const event of events) {
         try {
           // A step that throws may leave the view half-changed: keep the one from before it (a copy).

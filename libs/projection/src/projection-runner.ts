@@ -4,12 +4,16 @@ import { CatchUpLoop, EventStore, StreamNotFoundError, toStoredInteractionEvent 
 import { ReadStore, ViewRecord } from '@crm/read-store';
 import { CustomerProjection, HistoryLoader } from './customer-projection';
 
-/** The events of a customer's stream that `keep` accepts, in stream order. */
+/** The events of a customer's stream that `keep` accepts, in stream order; none for a stream that does not exist. */
 async function streamEventsOf(eventStore: EventStore, customerId: string, keep: (event: StoredInteractionEvent) => boolean): Promise<StoredInteractionEvent[]> {
   const events: StoredInteractionEvent[] = [];
-  for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
-    const event = toStoredInteractionEvent(recorded);
-    if (keep(event)) events.push(event);
+  try {
+    for await (const recorded of eventStore.readStream(streamIdFor(customerId))) {
+      const event = toStoredInteractionEvent(recorded);
+      if (keep(event)) events.push(event);
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
   }
   return events;
 }
@@ -33,11 +37,7 @@ export function customerHistory(eventStore: EventStore, customerId: string, upTo
 async function unionOf(eventStore: EventStore, survivorId: string, merged: readonly string[], upTo: number): Promise<StoredInteractionEvent[]> {
   const events: StoredInteractionEvent[] = [];
   for (const id of new Set([survivorId, ...merged])) {
-    try {
-      for (const event of await streamEventsOf(eventStore, id, (e) => e.position <= upTo)) events.push(addressedTo(event, survivorId));
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
+    for (const event of await streamEventsOf(eventStore, id, (e) => e.position <= upTo)) events.push(addressedTo(event, survivorId));
   }
   return events.sort((a, b) => a.position - b.position);
 }

@@ -3,11 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import { InteractionEvent, StoredInteractionEvent, streamIdFor } from '@crm/contracts';
+import type { InteractionEvent } from '@crm/contracts';
 import { CUSTOMER_ID_MAX_LENGTH, CUSTOMER_ID_PATTERN, CUSTOMER_ID_PATTERN_MESSAGE, ID_MAX_LENGTH } from '@crm/contracts/edge';
-import { EventStore, StreamNotFoundError, toStoredInteractionEvent } from '@crm/event-store';
+import { EventStore } from '@crm/event-store';
 import { ApiProblemResponse, RequireScope, notFoundProblem, principalOf, validationProblem } from '@crm/infrastructure';
 import { DataKeys, hasClearPersonalData } from '@crm/privacy';
+import { customerHistory } from '@crm/projection';
 import { RecordInteractionsCommand, RecordOutcome } from '../commands/record-interactions.command';
 import { MergeRegistry } from '../merges/merge-registry';
 
@@ -98,7 +99,8 @@ export class PersonalDataController {
     await this.merges.refresh();
     const survivor = this.merges.state.survivorOf(id);
     const ids = this.merges.state.identitiesOf(survivor);
-    const events = (await Promise.all(ids.map((customerId) => this.streamOf(customerId)))).flat();
+    // Every stream of the person, each event still knowing the customer it was stored under.
+    const events = await customerHistory(this.eventStore, survivor, Number.MAX_SAFE_INTEGER, ids.slice(1))();
     if (events.length === 0) throw notFoundProblem(`No event of customer ${id} is stored.`);
 
     const erasedAt = new Date().toISOString();
@@ -131,15 +133,5 @@ export class PersonalDataController {
         ? { warning: `${unsealedEvents} event(s) of these ids were stored before personal data was sealed and keep it in clear: erasure cannot shred them (docs/personal-data.md)` }
         : {}),
     };
-  }
-
-  private async streamOf(customerId: string): Promise<StoredInteractionEvent[]> {
-    const events: StoredInteractionEvent[] = [];
-    try {
-      for await (const recorded of this.eventStore.readStream(streamIdFor(customerId))) events.push(toStoredInteractionEvent(recorded));
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
-    return events;
   }
 }
