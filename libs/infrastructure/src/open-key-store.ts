@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createFileOnce } from './create-file-once';
 import { join } from 'node:path';
 import { AppConfig, ConfigError } from '@crm/config';
 import { DataKeys, KeyStore, MasterKeyFormatError, RedisKeyStore, SqliteKeyStore, parseMasterKey } from '@crm/privacy';
@@ -57,20 +58,11 @@ export function resolveMasterKey(config: Pick<AppConfig, 'PII_MASTER_KEY' | 'PII
   return parse(text, config.PII_MASTER_KEY_FILE ? `PII_MASTER_KEY_FILE=${JSON.stringify(file)}` : file);
 }
 
-/** DATA_DIR/master.key, made on first start (linked into place: processes starting together agree on one). */
+/** DATA_DIR/master.key, made on first start (processes starting together agree on one). */
 function ensureLocalMasterKey(dataDir: string): string {
   const file = localPrivacyFiles(dataDir).masterKey;
-  if (existsSync(file)) return file;
-  mkdirSync(dataDir, { recursive: true });
-  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(aside, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-  try {
-    linkSync(aside, file);
+  if (!existsSync(file) && createFileOnce(file, `${randomBytes(32).toString('base64')}\n`)) {
     new Logger('PersonalData').log(`first start: generated the master key of the personal-data keys in ${file}; keep it apart from backups of the data (docs/personal-data.md)`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    rmSync(aside, { force: true });
   }
   return file;
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createFileOnce } from '../create-file-once';
 import { AppConfig, ConfigError, localKeyFiles } from '@crm/config';
 import { ApiKeyConfigError, ApiKeyEntry, Principal, SCOPES, generateApiKey, hashApiKey, keyLine, parseKeyLines } from './api-keys';
 
@@ -35,12 +35,6 @@ export class ApiKeyRegistry {
     const registry = new ApiKeyRegistry(file);
     registry.replace(parseOrConfigError(readKeyFile(file, config.API_KEYS_FILE ? 'API_KEYS_FILE' : 'DATA_DIR'), file));
     if (options.watch !== false) registry.watch(file);
-    return registry;
-  }
-
-  static of(entries: readonly ApiKeyEntry[]): ApiKeyRegistry {
-    const registry = new ApiKeyRegistry('(given)');
-    registry.replace(entries);
     return registry;
   }
 
@@ -121,28 +115,15 @@ function readKeyFile(file: string, variable: string): string {
 export function ensureLocalKeys(dataDir: string): string {
   const { keysFile, generatedKeyFile } = localKeyFiles(dataDir);
   if (existsSync(keysFile)) return keysFile;
-  mkdirSync(dataDir, { recursive: true });
   const key = generateApiKey();
   const header = [
     '# API keys of this data directory, one per line: <name> <scopes> sha256:<hash> [rate=<n>/<s|min|h>]',
     '# Scopes: publish, read, read-pii, admin. Add a key: npm run keys -- create --name <name> --scopes <scopes> --add',
     '# This file is re-read when it changes.',
   ];
-  // Written aside, then linked into place: processes starting together on a new directory
-  // (the relay, the projector, the query API) agree on one key, the first link's.
-  const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(`${generatedKeyFile}${suffix}`, `${key}\n`, { mode: 0o600 });
-  writeFileSync(`${keysFile}${suffix}`, `${[...header, keyLine(GENERATED_KEY_NAME, SCOPES, hashApiKey(key))].join('\n')}\n`, { mode: 0o600 });
-  try {
-    linkSync(`${keysFile}${suffix}`, keysFile);
-  } catch (error) {
-    rmSync(`${generatedKeyFile}${suffix}`, { force: true });
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return keysFile;
-    throw error;
-  } finally {
-    rmSync(`${keysFile}${suffix}`, { force: true });
-  }
-  renameSync(`${generatedKeyFile}${suffix}`, generatedKeyFile);
+  // Processes starting together on a new directory agree on one key: the one whose file is created.
+  if (!createFileOnce(keysFile, `${[...header, keyLine(GENERATED_KEY_NAME, SCOPES, hashApiKey(key))].join('\n')}\n`)) return keysFile;
+  writeFileSync(generatedKeyFile, `${key}\n`, { mode: 0o600 });
   new Logger('ApiKeys').log(
     `first start: generated API key "${GENERATED_KEY_NAME}" (all scopes): ${key}\n` +
       `  kept in ${generatedKeyFile}; send it as "Authorization: Bearer <key>"; more keys: npm run keys -- create`,
