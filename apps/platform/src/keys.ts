@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, localKeyFiles } from '@crm/config';
+import { AppConfig, ConfigError, loadConfig } from '@crm/config';
 import { SCOPES, Scope, ensureLocalKeys, generateApiKey, hashApiKey, keyLine, parseKeyLines, parseRate } from '@crm/infrastructure';
 
 /**
@@ -25,7 +25,7 @@ function main(): void {
       const key = generateApiKey();
       const line = keyLine(options.name, options.scopes, hashApiKey(key), options.rate);
       if (options.add !== undefined) {
-        const file = typeof options.add === 'string' ? options.add : keyFileOfConfig();
+        const file = typeof options.add === 'string' ? options.add : keyFileOfConfig(loadConfig());
         const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
         // Refused before anything is written: the file must still parse with the new line.
         parseKeyLines(`${existing}\n${line}`, file);
@@ -49,7 +49,7 @@ function main(): void {
     .description('the keys configured (names, scopes, rates: never keys)')
     .action(() => {
       const config = loadConfig();
-      const source = config.API_KEYS ? 'API_KEYS' : keyFileOfConfig();
+      const source = config.API_KEYS ? 'API_KEYS' : keyFileOfConfig(config);
       const text = config.API_KEYS ?? readFileSync(source, 'utf8');
       for (const entry of parseKeyLines(text, source)) {
         console.log(`${entry.name.padEnd(24)} ${[...entry.scopes].join(',').padEnd(32)} ${entry.rate ? `rate ${entry.rate.text}` : 'rate RATE_LIMIT'}`);
@@ -66,11 +66,10 @@ function parseScopes(value: string): Scope[] {
 }
 
 /** API_KEYS_FILE, else the embedded data directory's file (made with its generated key if it is new). */
-function keyFileOfConfig(): string {
-  const config = loadConfig();
+function keyFileOfConfig(config: AppConfig): string {
   if (config.API_KEYS_FILE) return config.API_KEYS_FILE;
   if (config.CRM_MODE !== 'embedded') throw new ConfigError(['API_KEYS_FILE=(unset): give --add <file>, or set API_KEYS_FILE']);
-  return existsSync(localKeyFiles(config.DATA_DIR).keysFile) ? localKeyFiles(config.DATA_DIR).keysFile : ensureLocalKeys(config.DATA_DIR);
+  return ensureLocalKeys(config.DATA_DIR);
 }
 
 try {

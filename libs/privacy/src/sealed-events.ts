@@ -24,11 +24,12 @@ export const hasClearPersonalData = (event: { type: string; data: unknown }): bo
  * the keys of the others' customers are fetched (made where missing) in one call.
  */
 export async function sealEvents<E extends InteractionEvent>(events: readonly E[], keys: Pick<DataKeys, 'forSealing'>): Promise<E[]> {
-  const customers = [...new Set(events.filter(hasClearPersonalData).map((event) => event.customerId))];
+  const clear = events.map(hasClearPersonalData);
+  const customers = [...new Set(events.filter((_, i) => clear[i]).map((event) => event.customerId))];
   if (customers.length === 0) return [...events];
   const byCustomer = await keys.forSealing(customers);
-  return events.map((event) => {
-    if (!hasClearPersonalData(event)) return event;
+  return events.map((event, i) => {
+    if (!clear[i]) return event;
     const key = byCustomer.get(event.customerId);
     if (key === undefined) throw new Error(`no data key for ${event.customerId}`);
     return sealEvent(event, key);

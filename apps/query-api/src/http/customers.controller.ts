@@ -48,7 +48,8 @@ export class CustomersController {
     }
     const record = await this.stored(id);
     if (record.view.mergedInto) return mergedPointer(record, response, '');
-    const history = historyOfRecord(this.eventStore, record);
+    // Read once: the evaluation may need the history, and so does a read-pii key's personal data.
+    const history = readOnce(historyOfRecord(this.eventStore, record));
     const state = await this.projection.evaluate(record.view.state, asOfInstant(query.asOf), history);
     const view = presentView(record, this.projection.present(state));
     // Read from the stream, for read-pii only: the stored views hold no personal data at all.
@@ -118,4 +119,10 @@ function mergedPointer(record: Record, response: Response, suffix: string) {
   const location = `/v1/customers/${encodeURIComponent(merged.customerId)}${suffix}${query}`;
   response.status(308).setHeader('Location', location);
   return { customerId: record.customerId, mergedInto: merged.customerId, mergedAt: merged.occurredAt, eventId: merged.eventId, position: merged.position, location };
+}
+
+/** A loader that reads at most once, whoever calls it. */
+function readOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
 }

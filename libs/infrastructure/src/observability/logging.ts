@@ -3,6 +3,7 @@ import pino, { Logger, LoggerOptions } from 'pino';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@crm/config';
 import { principalOf } from '../auth/api-key.guard';
+import { routePatternOf } from '../http/route-pattern';
 
 type NestLevel = AppConfig['LOG_LEVEL'];
 const PINO_LEVEL: Record<NestLevel, pino.Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
@@ -57,7 +58,7 @@ export function accessLog(logger: Logger): (request: Request, response: Response
       const status = response.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
-      const route = routeOf(request);
+      const route = routePatternOf(request) ?? request.path;
       const body = request.body as { correlationId?: unknown } | undefined;
       const principal = principalOf(request);
       const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
@@ -77,9 +78,3 @@ export function accessLog(logger: Logger): (request: Request, response: Response
     next();
   };
 }
-
-/** The route pattern a request matched (`/v1/customers/:id`), else its path. */
-const routeOf = (request: Request): string => {
-  const route = (request.route as { path?: string } | undefined)?.path;
-  return route === undefined ? request.path : `${request.baseUrl}${route}`;
-};

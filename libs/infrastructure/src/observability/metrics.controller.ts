@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Public } from '../auth/access.decorators';
+import { routePatternOf } from '../http/route-pattern';
 import { Metrics } from './metrics';
 
 /**
@@ -30,8 +31,7 @@ export function httpMetrics(metrics: Metrics): (request: Request, response: Resp
   return (request, response, next) => {
     const started = process.hrtime.bigint();
     response.once('finish', () => {
-      const route = (request.route as { path?: string } | undefined)?.path;
-      const labels = { method: request.method, route: route === undefined ? '(unmatched)' : `${request.baseUrl}${route}` };
+      const labels = { method: request.method, route: routePatternOf(request) ?? '(unmatched)' };
       metrics.httpRequests.inc({ ...labels, status: String(response.statusCode) });
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
     });

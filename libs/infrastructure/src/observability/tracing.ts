@@ -6,6 +6,7 @@ import { BatchSpanProcessor, SimpleSpanProcessor, SpanExporter } from '@opentele
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { NextFunction, Request, Response } from 'express';
+import { routePatternOf } from '../http/route-pattern';
 
 const TRACER = 'crm-platform';
 const propagator = new W3CTraceContextPropagator();
@@ -98,10 +99,10 @@ export function httpTracing(): (request: Request, response: Response, next: Next
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer().startSpan(`${request.method} ${request.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.path } }, parent);
     response.once('finish', () => {
-      const route = (request.route as { path?: string } | undefined)?.path;
+      const route = routePatternOf(request);
       if (route !== undefined) {
-        span.updateName(`${request.method} ${request.baseUrl}${route}`);
-        span.setAttribute('http.route', `${request.baseUrl}${route}`);
+        span.updateName(`${request.method} ${route}`);
+        span.setAttribute('http.route', route);
       }
       span.setAttribute('http.response.status_code', response.statusCode);
       if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
