@@ -3,6 +3,7 @@ import { INTERACTION_HEADERS, type OutgoingMessage } from './messaging.port';
 
 /** One stored event as a Kafka message: keyed by customer so each customer's events stay in order. */
 export function toInteractionMessage(event: StoredInteractionEvent): OutgoingMessage {
+  const traceparent = traceparentOf(event);
   return {
     key: event.customerId,
     value: JSON.stringify(event),
@@ -13,7 +14,7 @@ export function toInteractionMessage(event: StoredInteractionEvent): OutgoingMes
       [INTERACTION_HEADERS.position]: String(event.position),
       [INTERACTION_HEADERS.customerId]: event.customerId,
       [INTERACTION_HEADERS.contentType]: 'application/json',
-      ...(traceparentOf(event) === undefined ? {} : { [TRACEPARENT_HEADER]: traceparentOf(event)! }),
+      ...(traceparent === undefined ? {} : { [TRACEPARENT_HEADER]: traceparent }),
     },
   };
 }
